@@ -27,6 +27,7 @@ WDT = Namespace("http://www.wikidata.org/prop/direct/")
 OP_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
 OP_CORPORATE_BODY = Namespace("http://publications.europa.eu/resource/authority/corporate-body/")
 OP_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 PREFIXES: dict[str, str] = {
     "cbss": str(CBSS),
@@ -56,5 +57,6 @@ PREFIXES: dict[str, str] = {
     "opcountry": str(OP_COUNTRY),
     "opcb": str(OP_CORPORATE_BODY),
     "oplang": str(OP_LANGUAGE),
+    "spdx": str(SPDX),
 }
 """Prefix → namespace IRI, in the order they are written in output."""
