@@ -1,0 +1,119 @@
+"""The ``cbss-kg`` command line.
+
+Each command parses its options, makes one library call, renders the result and exits with
+0 (all good), 1 (findings or a failure, explained in one message) or 2 (wrong usage).
+Known failures are reported as a message, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from cbss_kg import __version__, pipeline
+from cbss_kg.config import Project, ProjectNotFound
+from cbss_kg.export import ExportError
+from cbss_kg.load import LoadError
+from cbss_kg.queries import QueryFileError
+from cbss_kg.reason import InconsistencyError
+from cbss_kg.validate import CheckError
+
+OK, FINDINGS, USAGE = 0, 1, 2
+
+FAILURES: tuple[type[Exception], ...] = (
+    ProjectNotFound,
+    LoadError,
+    QueryFileError,
+    CheckError,
+    InconsistencyError,
+    ExportError,
+)
+"""Errors that mean "the input is wrong", reported as their message with exit code 1."""
+
+
+@contextmanager
+def reported_failures() -> Iterator[None]:
+    """Turn a known failure into its message on stderr and exit code 1."""
+    try:
+        yield
+    except FAILURES as error:
+        click.echo(str(error), err=True)
+        sys.exit(FINDINGS)
+
+
+def _project() -> Project:
+    with reported_failures():
+        return Project.discover()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="cbss-kg")
+def main() -> None:
+    """cbss-kg: the knowledge graph of the Council of the Baltic Sea States."""
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="How to write the report: readable text, a SHACL validation report, or JSON.",
+)
+def validate(fmt: str) -> None:
+    """Validate the data against the shapes and checks; exit 1 on violations."""
+    project = _project()
+    with reported_failures():
+        report = pipeline.check(project)
+    rendered = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
+    click.echo(rendered, nl=False)
+    sys.exit(OK if report.conforms else FINDINGS)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="The release folder; a previous release there is replaced once the new one is complete.",
+)
+def build(out: Path) -> None:
+    """Validate, reason and write the release (Turtle, TriG, N-Quads, JSON-LD, VoID, checksums)."""
+    project = _project()
+    try:
+        with reported_failures():
+            result = pipeline.build(project, out)
+    except pipeline.BuildFailed as failure:
+        click.echo(failure.report.to_text(), err=True, nl=False)
+        click.echo(f"Build stopped: {failure}; {out} was not changed.", err=True)
+        sys.exit(FINDINGS)
+    for path in result.files:
+        click.echo(f"  {path.name:<16} {path.stat().st_size:>12,} bytes")
+    warnings = [f for f in result.report.findings if f.severity.value != "violation"]
+    click.echo(
+        f"Wrote {len(result.files)} files to {out}: {result.triples:,} triples asserted, "
+        f"{result.inferred:,} inferred; {len(warnings)} warnings."
+    )
+    if warnings:
+        click.echo(result.report.to_text(), nl=False)
+
+
+@main.command()
+@click.option(
+    "--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not canonical."
+)
+def fmt(check_only: bool) -> None:
+    """Rewrite the data files into canonical TriG (with --check: list those that are not)."""
+    project = _project()
+    with reported_failures():
+        changed = pipeline.fmt(project, check_only=check_only)
+    for path in changed:
+        shown = path.relative_to(project.root).as_posix()
+        click.echo(f"not canonical: {shown}" if check_only else f"reformatted: {shown}")
+    sys.exit(FINDINGS if check_only and changed else OK)
