@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ from cbss_kg import __version__, pipeline
 from cbss_kg.config import Project, ProjectNotFound
 from cbss_kg.export import ExportError
 from cbss_kg.load import LoadError
+from cbss_kg.namespaces import BASE
 from cbss_kg.queries import QueryFileError
 from cbss_kg.reason import InconsistencyError
 from cbss_kg.validate import CheckError
@@ -117,3 +119,44 @@ def fmt(check_only: bool) -> None:
         shown = path.relative_to(project.root).as_posix()
         click.echo(f"not canonical: {shown}" if check_only else f"reformatted: {shown}")
     sys.exit(FINDINGS if check_only and changed else OK)
+
+
+def _base_iri(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not value.startswith(("http://", "https://")) or not value.endswith("/"):
+        raise click.BadParameter("give an http(s) IRI ending in '/', e.g. https://w3id.org/cbss-kg/")
+    return value
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default keeps the server on this machine.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--release",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="The release folder: the project is built (validated) into it, then served from it.",
+)
+@click.option("--base-iri", default=BASE, show_default=True, callback=_base_iri,
+              help="The IRI the graph is published under; its paths are this server's paths.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds a query may run before it is stopped.")
+@click.option("--row-limit", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows an answer may hold; a longer one is cut and says so.")
+def serve(host: str, port: int, release: Path, base_iri: str, timeout: float,
+          row_limit: int) -> None:
+    """Build the release, then serve it read-only: SPARQL, named queries, pages, downloads."""
+    from cbss_kg import serve as server  # starlette and uvicorn load only for this command
+
+    project = replace(_project(), base_iri=base_iri)
+    try:
+        with reported_failures():
+            pipeline.build(project, release)
+    except pipeline.BuildFailed as failure:
+        click.echo(failure.report.to_text(), err=True, nl=False)
+        click.echo(f"Not serving: {failure}.", err=True)
+        sys.exit(FINDINGS)
+    settings = server.Settings(base_iri=base_iri, timeout=timeout, row_limit=row_limit)
+    with reported_failures():
+        server.run(project, release, host=host, port=port, settings=settings)
