@@ -1,0 +1,721 @@
+"""The embedded store: the graph in pyoxigraph, with bound parameters and a real time budget.
+
+pyoxigraph answers fast and releases the GIL, but it has no way to cancel a query. So every query
+with a time budget runs in one of a few worker processes, each holding its own copy of the store
+(loaded from the same N-Quads bytes); at the deadline the worker is killed and a fresh one started,
+while the other workers keep answering. Workers are fresh interpreters, not forks, so a server's
+threads can never leave a lock held in a child. A query without a budget runs in this process.
+
+Before anything runs, the query text is screened (:func:`cbss_kg.queries.screen`): SPARQL Update,
+``SERVICE`` and ``LOAD`` are refused, since pyoxigraph would carry out federation over the network.
+``FROM`` and ``FROM NAMED`` only choose among the store's own graphs; pyoxigraph never fetches them.
+
+This is the only module that imports pyoxigraph.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection, Pipe
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.term import Node
+
+from cbss_kg.namespaces import PREFIXES
+from cbss_kg.queries import (
+    QueryError,
+    QueryRejected,
+    QuerySyntaxError,
+    QueryTimeout,
+    has_dataset_clause,
+    inline_bindings,
+    projection,
+    query_form,
+    screen,
+    tokenize,
+)
+from cbss_kg.results import (
+    RESULT_MEDIA_TYPES,
+    XSD_STRING,
+    QueryResult,
+    from_rows,
+    write_boolean,
+    write_select,
+)
+
+__all__ = [
+    "RELEASE_FILE",
+    "EmbeddedStore",
+    "NotAcceptable",
+    "QueryError",
+    "QueryRejected",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "StoreLoadError",
+    "negotiate",
+]
+
+RELEASE_FILE = "cbss-kg.nq"
+"""The release file the store loads: every named graph as N-Quads."""
+
+STARTUP_TIMEOUT = 60.0
+"""Seconds a new worker may take to start and load the graph."""
+
+GRAPH_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
+    "turtle": (ox.RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
+    "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+    "trig": (ox.RdfFormat.TRIG, "application/trig"),
+    "nquads": (ox.RdfFormat.N_QUADS, "application/n-quads"),
+}
+"""Formats of a CONSTRUCT or DESCRIBE result, in order of preference, with their content type."""
+
+MEDIA_TYPES: dict[str, dict[str, str]] = {
+    "results": {
+        "application/sparql-results+json": "json",
+        "application/json": "json",
+        "application/sparql-results+xml": "xml",
+        "application/xml": "xml",
+        "text/xml": "xml",
+        "text/csv": "csv",
+        "text/tab-separated-values": "tsv",
+    },
+    "graph": {
+        "text/turtle": "turtle",
+        "application/x-turtle": "turtle",
+        "application/n-triples": "ntriples",
+        "application/ld+json": "jsonld",
+        "application/json": "jsonld",
+        "application/rdf+xml": "rdfxml",
+        "application/xml": "rdfxml",
+        "text/xml": "rdfxml",
+        "application/trig": "trig",
+        "application/n-quads": "nquads",
+    },
+}
+"""Media type (and common aliases) → format key, for SELECT/ASK results and for graphs."""
+
+
+class StoreLoadError(Exception):
+    """The graph could not be loaded into the store (a missing or malformed N-Quads file)."""
+
+
+class NotAcceptable(QueryError):
+    """None of the requested media types can carry this kind of result."""
+
+
+# --- content negotiation ------------------------------------------------------------------------
+
+
+def _accept_list(accept: str) -> list[str]:
+    """The media types of an Accept header (or a single media type), best first; q=0 dropped."""
+    ranked = []
+    for position, item in enumerate(accept.split(",")):
+        media_type, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media_type and quality > 0:
+            ranked.append((-quality, position, media_type.lower()))
+    return [media_type for _, _, media_type in sorted(ranked)]
+
+
+def negotiate(kind: str, accept: str) -> tuple[str, str]:
+    """The format key and content type to write a result of ``kind`` for an Accept header.
+
+    ``kind`` is ``"select"``, ``"ask"`` or ``"graph"``; ``accept`` is a media type or an Accept
+    header (``*/*`` or empty: SPARQL JSON results, Turtle for graphs).
+
+    Raises:
+        NotAcceptable: when no listed media type fits.
+    """
+    table = MEDIA_TYPES["graph" if kind == "graph" else "results"]
+    content_types = (
+        {key: content_type for key, (_, content_type) in GRAPH_FORMATS.items()}
+        if kind == "graph"
+        else RESULT_MEDIA_TYPES
+    )
+    preferred = list(content_types)
+    for media_type in _accept_list(accept or "*/*"):
+        if media_type == "*/*":
+            key = preferred[0]
+        elif media_type.endswith("/*"):
+            major = media_type[:-1]
+            key = next((k for k in preferred if content_types[k].startswith(major)), None)
+        else:
+            key = table.get(media_type)
+        if key is not None:
+            return key, content_types[key]
+    offered = ", ".join(sorted({t for t, k in table.items() if k in content_types}))
+    what = "a graph" if kind == "graph" else f"{kind.upper()} results"
+    raise NotAcceptable(f"cannot write {what} as {accept!r}; available: {offered}")
+
+
+# --- running one query (in a worker or in this process) -----------------------------------------
+
+
+def _encode(term: object) -> tuple | None:
+    """A pyoxigraph term as an encoded term (see :mod:`cbss_kg.results`)."""
+    if term is None:
+        return None
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return ("uri", term.value)
+    if kind is ox.Literal:
+        if term.language:
+            return ("literal", term.value, None, term.language)
+        datatype = term.datatype.value
+        return ("literal", term.value, None if datatype == XSD_STRING else datatype, None)
+    if kind is ox.BlankNode:
+        return ("bnode", term.value)
+    raise QueryError("the result holds an RDF-star triple term, which is not supported here")
+
+
+def _used_prefixes(triples: Sequence[ox.Triple]) -> dict[str, str]:
+    """The project prefixes whose namespace some IRI of ``triples`` starts with."""
+    iris = set()
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            if type(term) is ox.NamedNode:
+                iris.add(term.value)
+            elif type(term) is ox.Literal:
+                iris.add(term.datatype.value)
+    return {p: ns for p, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+
+
+def _run(
+    store: ox.Store, text: str, options: dict, row_limit: int | None, accept: str | None
+) -> tuple:
+    """Run one query; serialize it when ``accept`` is given.
+
+    Returns ``(form, variables, content_type, payload, truncated)``: the payload is bytes when
+    serialized, else encoded rows (select), a bool (ask) or encoded triples (graph).
+    """
+    try:
+        result = store.query(text, **options)
+        if isinstance(result, ox.QueryBoolean):
+            value = bool(result)
+            if accept is None:
+                return ("ask", (), None, value, False)
+            key, content_type = negotiate("ask", accept)
+            return ("ask", (), content_type, write_boolean(value, key), False)
+        if isinstance(result, ox.QuerySolutions):
+            variables = tuple(v.value for v in result.variables)
+            key, content_type = negotiate("select", accept) if accept is not None else (None, None)
+            rows = []
+            truncated = False
+            for solution in result:
+                if row_limit is not None and len(rows) >= row_limit:
+                    truncated = True
+                    break
+                rows.append(tuple(_encode(term) for term in solution))
+            payload = write_select(variables, rows, key) if key else rows
+            return ("select", variables, content_type, payload, truncated)
+        key, content_type = negotiate("graph", accept) if accept is not None else (None, None)
+        triples = []
+        truncated = False
+        for triple in result:
+            if row_limit is not None and len(triples) >= row_limit:
+                truncated = True
+                break
+            triples.append(triple)
+        if key is None:
+            encoded = [
+                tuple(_encode(t) for t in (x.subject, x.predicate, x.object)) for x in triples
+            ]
+            return ("graph", (), None, encoded, truncated)
+        rdf_format = GRAPH_FORMATS[key][0]
+        if rdf_format.supports_datasets:
+            triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+        body = ox.serialize(triples, format=rdf_format, prefixes=_used_prefixes(triples))
+        return ("graph", (), content_type, body, truncated)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error).strip()) from None
+    except (RuntimeError, ValueError, OSError, TypeError) as error:
+        raise QueryError(str(error).strip()) from None
+
+
+def _load(nquads: bytes) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+    return store
+
+
+# --- worker processes ---------------------------------------------------------------------------
+
+
+_ERRORS = {cls.__name__: cls for cls in (QueryError, QuerySyntaxError, NotAcceptable)}
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """End this worker when the process that started it is gone (even if it was SIGKILLed)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def worker_main(fd: int) -> None:
+    """A worker's life: load the graph sent over ``fd``, then answer queries until it is closed.
+
+    Started by :class:`_Pool` as ``python -c`` with the child end of a socket pair.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
+    conn = Connection(fd)
+    try:
+        store = _load(conn.recv_bytes())
+    except (SyntaxError, ValueError, OSError) as error:
+        conn.send(("failed", str(error)))
+        return
+    conn.send(("ready", len(store)))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", *_run(store, *request))
+        except QueryError as error:
+            reply = (type(error).__name__, str(error))
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, process: subprocess.Popen, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def _kill_all(processes: set[subprocess.Popen], lock: threading.Lock) -> None:
+    with lock:
+        remaining = list(processes)
+        processes.clear()
+    for process in remaining:
+        _kill(process)
+
+
+class _Pool:
+    """A fixed number of worker processes; a busy one is killed and replaced at its deadline."""
+
+    def __init__(self, nquads: bytes, size: int) -> None:
+        self._nquads = nquads
+        self._size = size
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._busy = 0
+        self._starting = 0
+        self._closed = False
+        self._failure: str | None = None
+        self._processes: set[subprocess.Popen] = set()
+        self._process_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _kill_all, self._processes, self._process_lock)
+        with self._cond:
+            for _ in range(size):
+                self._start_one()
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        with self._process_lock:
+            return tuple(sorted(p.pid for p in self._processes))
+
+    def _start_one(self) -> None:
+        """Start a worker in the background (call with the condition held)."""
+        self._starting += 1
+        threading.Thread(target=self._spawn, name="cbss-kg query worker start", daemon=True).start()
+
+    def _launch(self) -> _Worker:
+        parent_end, child_end = Pipe()
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        try:
+            with self._process_lock:
+                if self._closed:
+                    raise QueryError("the store is closed")
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import sys; from cbss_kg.store import worker_main; "
+                        "worker_main(int(sys.argv[1]))",
+                        str(child_end.fileno()),
+                    ],
+                    pass_fds=[child_end.fileno()],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    env=env,
+                )
+                self._processes.add(process)
+        finally:
+            child_end.close()
+        worker = _Worker(process, parent_end)
+        try:
+            parent_end.send_bytes(self._nquads)
+            if not parent_end.poll(STARTUP_TIMEOUT):
+                raise QueryError(f"a query worker did not start within {STARTUP_TIMEOUT:g} s")
+            status, detail = parent_end.recv()
+        except (EOFError, OSError):
+            self._forget(worker)
+            raise QueryError("a query worker ended while starting") from None
+        except QueryError:
+            self._forget(worker)
+            raise
+        if status != "ready":
+            self._forget(worker)
+            raise QueryError(f"a query worker could not load the graph: {detail}")
+        return worker
+
+    def _spawn(self) -> None:
+        try:
+            worker = self._launch()
+        except QueryError as error:
+            with self._cond:
+                self._starting -= 1
+                self._failure = str(error)
+                self._cond.notify_all()
+            return
+        with self._cond:
+            self._starting -= 1
+            if self._closed:
+                self._forget(worker)
+                return
+            self._failure = None
+            self._idle.append(worker)
+            self._cond.notify()
+
+    def _forget(self, worker: _Worker) -> None:
+        """Kill a worker, reap it, and drop it from the books."""
+        with self._process_lock:
+            self._processes.discard(worker.process)
+        _kill(worker.process)
+        worker.conn.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until one worker is ready to answer.
+
+        Raises:
+            QueryError: when workers fail to start.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._idle and not self._busy:
+                if self._failure is not None and not self._starting:
+                    raise QueryError(self._failure)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryError(f"no query worker started within {timeout:g} s")
+                self._cond.wait(remaining)
+
+    def _acquire(self, deadline: float, budget: float) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise QueryError("the store is closed")
+                if self._idle:
+                    self._busy += 1
+                    return self._idle.pop()
+                if self._busy + self._starting < self._size:
+                    self._start_one()
+                elif self._failure is not None and not self._starting and not self._busy:
+                    raise QueryError(self._failure)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryTimeout(
+                        f"no query worker was free within the time budget of {budget:g} s"
+                    )
+                self._cond.wait(remaining)
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        if not healthy:
+            self._forget(worker)
+        with self._cond:
+            self._busy -= 1
+            if self._closed:
+                if healthy:
+                    self._forget(worker)
+                return
+            if healthy:
+                self._idle.append(worker)
+            elif self._busy + self._starting + len(self._idle) < self._size:
+                self._start_one()
+            self._cond.notify()
+
+    def run(self, request: tuple, budget: float) -> tuple:
+        """Send ``request`` to a free worker and wait for its reply until the budget runs out.
+
+        Raises:
+            QueryTimeout: the budget ran out; the worker was killed (and is being replaced).
+            QueryError: the worker died (out of memory, say) or the store is closed.
+        """
+        deadline = time.monotonic() + budget
+        worker = self._acquire(deadline, budget)
+        healthy = False
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise QueryTimeout(
+                    f"the query did not finish within its time budget of {budget:g} s "
+                    "and was stopped"
+                )
+            reply = worker.conn.recv()
+            healthy = True
+        except (EOFError, OSError):
+            if self._closed:
+                raise QueryError("the store was closed while the query ran") from None
+            raise QueryError("the query worker stopped unexpectedly (out of memory?)") from None
+        finally:
+            self._release(worker, healthy)
+        return reply
+
+    def close(self) -> None:
+        """Kill every worker; queries waiting for one get :class:`QueryError`. Idempotent."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        self._finalizer()
+        for worker in idle:
+            worker.conn.close()
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+def _ox_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype is not None:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+    raise ValueError(f"cannot bind {node!r}: not an RDF term")
+
+
+class EmbeddedStore:
+    """The graph in pyoxigraph, with bound parameters, a row cap and an enforced time budget.
+
+    Safe to call from many threads at once. Use it as a context manager, or call :meth:`close`:
+    that stops its worker processes (they also end by themselves if this process dies).
+
+    Args:
+        nquads: the whole graph as N-Quads.
+        workers: how many queries with a budget can run at the same time.
+        source: what the bytes came from, for error messages.
+    """
+
+    def __init__(self, nquads: bytes, *, workers: int = 2, source: str = "N-Quads") -> None:
+        if workers < 1:
+            raise ValueError("an embedded store needs at least one worker")
+        try:
+            self._store = _load(nquads)
+        except (SyntaxError, ValueError, OSError) as error:
+            raise StoreLoadError(f"{source}: {error}") from None
+        self._pool = _Pool(nquads, workers)
+        try:
+            self._pool.wait_ready(STARTUP_TIMEOUT)
+        except QueryError:
+            self._pool.close()
+            raise
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, *, workers: int = 2) -> EmbeddedStore:
+        """A store holding ``dataset`` (its named graphs, and its default graph if any)."""
+        nquads = dataset.serialize(format="nquads", encoding="utf-8")
+        return cls(nquads, workers=workers, source="the dataset")
+
+    @classmethod
+    def open_release(cls, release_dir: Path, *, workers: int = 2) -> EmbeddedStore:
+        """A store holding a built release (``release_dir/cbss-kg.nq``).
+
+        Raises:
+            StoreLoadError: when the file is missing or is not valid N-Quads.
+        """
+        path = Path(release_dir) / RELEASE_FILE
+        try:
+            nquads = path.read_bytes()
+        except OSError as error:
+            raise StoreLoadError(
+                f"{path}: cannot read the release ({error.strerror}); build one with cbss-kg build"
+            ) from None
+        return cls(nquads, workers=workers, source=str(path))
+
+    def __len__(self) -> int:
+        """How many quads the store holds."""
+        return len(self._store)
+
+    @property
+    def worker_pids(self) -> tuple[int, ...]:
+        """Process ids of the live worker processes."""
+        return self._pool.pids
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes. Queries after this raise :class:`QueryError`."""
+        self._pool.close()
+
+    def _prepare(
+        self,
+        text: str,
+        bindings: Mapping[str, Node] | None,
+        union_default_graph: bool,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+    ) -> tuple[str, dict]:
+        """Screen the query, bind its parameters and choose its dataset."""
+        tokens = tokenize(text)
+        screen(tokens)
+        options: dict = {}
+        if bindings:
+            projected = projection(tokens) if query_form(tokens) == "select" else None
+            native = {n: t for n, t in bindings.items() if projected and n in projected}
+            written = {n: t for n, t in bindings.items() if n not in native}
+            try:
+                if native:
+                    options["substitutions"] = {
+                        ox.Variable(n): _ox_term(t) for n, t in native.items()
+                    }
+                text = inline_bindings(text, written)
+            except ValueError as error:
+                raise QueryError(f"bad binding: {error}") from None
+        try:
+            if default_graphs or named_graphs:
+                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            elif union_default_graph and not has_dataset_clause(tokens):
+                options["use_default_graph_as_union"] = True
+        except ValueError as error:
+            raise QueryError(f"bad graph IRI: {error}") from None
+        return text, options
+
+    def _execute(
+        self,
+        text: str,
+        bindings: Mapping[str, Node] | None,
+        timeout: float | None,
+        row_limit: int | None,
+        accept: str | None,
+        union_default_graph: bool,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+    ) -> tuple:
+        text, options = self._prepare(
+            text, bindings, union_default_graph, default_graphs, named_graphs
+        )
+        if timeout is None:
+            return _run(self._store, text, options, row_limit, accept)
+        reply = self._pool.run((text, options, row_limit, accept), timeout)
+        if reply[0] != "ok":
+            raise _ERRORS.get(reply[0], QueryError)(reply[1])
+        return reply[1:]
+
+    def query(
+        self,
+        text: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        timeout: float | None = 10.0,
+        row_limit: int | None = None,
+        union_default_graph: bool = True,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> QueryResult:
+        """Run a SPARQL query and return its result as rdflib terms.
+
+        Args:
+            text: the query.
+            bindings: variable name → RDF term; the variable takes that value everywhere in the
+                query (pyoxigraph's substitution where it applies, else the term written in place
+                by rdflib's serializer; never a user string).
+            timeout: seconds the query may take, waiting for a free worker included; None runs
+                it in this process without a limit.
+            row_limit: at most this many rows (or triples); ``truncated`` says more exist.
+            union_default_graph: the default graph is the union of all graphs (unless the query
+                or ``default_graphs`` names its own dataset).
+            default_graphs, named_graphs: the SPARQL protocol's ``default-graph-uri`` and
+                ``named-graph-uri``: when either is given they make up the whole dataset.
+
+        Raises:
+            QuerySyntaxError: with pyoxigraph's parser message.
+            QueryRejected: SPARQL Update, SERVICE or LOAD.
+            QueryTimeout: the budget ran out and the query was stopped.
+            QueryError: anything else that kept the query from running.
+        """
+        form, variables, _, payload, truncated = self._execute(
+            text,
+            bindings,
+            timeout,
+            row_limit,
+            None,
+            union_default_graph,
+            default_graphs,
+            named_graphs,
+        )
+        if form == "ask":
+            return QueryResult(form="ask", boolean=payload)
+        if form == "select":
+            return from_rows("select", variables, payload, truncated=truncated)
+        return from_rows("graph", triples=payload, truncated=truncated)
+
+    def query_serialized(
+        self,
+        text: str,
+        *,
+        media_type: str,
+        bindings: Mapping[str, Node] | None = None,
+        timeout: float | None = 10.0,
+        row_limit: int | None = None,
+        union_default_graph: bool = True,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> tuple[bytes, str, bool]:
+        """Run a query and write its result in a standard format: the server's fast path.
+
+        ``media_type`` is a media type or a whole Accept header; the best one that fits the
+        query's form is used (SPARQL JSON/XML/CSV/TSV results for SELECT and ASK; Turtle,
+        N-Triples, JSON-LD, RDF/XML, TriG or N-Quads for CONSTRUCT and DESCRIBE). Other arguments
+        and errors are those of :meth:`query`, plus :class:`NotAcceptable`.
+
+        Returns:
+            ``(body, content type, truncated)``.
+        """
+        _, _, content_type, body, truncated = self._execute(
+            text,
+            bindings,
+            timeout,
+            row_limit,
+            media_type,
+            union_default_graph,
+            default_graphs,
+            named_graphs,
+        )
+        return body, content_type, truncated
