@@ -355,9 +355,10 @@ def _rdf_term(term: URIRef | BNode | Literal) -> dict[str, str]:
     return {"type": "literal", "value": str(term), "datatype": str(term.datatype or XSD.string)}
 
 
-def _rdf_dataset(graph: Graph) -> dict[str, list[dict[str, Any]]]:
-    """The graph in PyLD's RDF dataset form, triples sorted, blank nodes labelled canonically."""
-    if any(isinstance(t, BNode) for triple in graph for t in triple):
+def _rdf_dataset(graph: Graph, relabel: bool) -> dict[str, list[dict[str, Any]]]:
+    """The graph in PyLD's RDF dataset form, triples sorted, blank nodes labelled canonically
+    (unless ``relabel`` is off: the caller's labels are already stable)."""
+    if relabel and any(isinstance(t, BNode) for triple in graph for t in triple):
         graph = to_canonical_graph(graph)
     triples = sorted(graph, key=lambda t: tuple(term.n3() for term in t))
     return {
@@ -380,20 +381,25 @@ def _rdflib_term(term: Mapping[str, str]) -> URIRef | BNode | Literal:
     return Literal(term["value"], datatype=None if datatype == str(XSD.string) else datatype)
 
 
-def expand_graph(graph: Graph) -> list[dict[str, Any]]:
+def expand_graph(graph: Graph, *, relabel_blank_nodes: bool = True) -> list[dict[str, Any]]:
     """The graph as expanded JSON-LD (subjects sorted by IRI, values in a stable order)."""
-    return pyld.from_rdf(_rdf_dataset(graph), {})
+    return pyld.from_rdf(_rdf_dataset(graph, relabel_blank_nodes), {})
 
 
 def compact_graph(
-    graph: Graph, context: Mapping[str, Any], *, embed_context: bool = True
+    graph: Graph,
+    context: Mapping[str, Any],
+    *,
+    embed_context: bool = True,
+    relabel_blank_nodes: bool = True,
 ) -> dict[str, Any]:
     """The graph compacted with the project's context, as a dict ready for :func:`dumps`.
 
     With ``embed_context`` the document carries the context itself (a download works offline);
-    otherwise it refers to :data:`CONTEXT_IRI`.
+    otherwise it refers to :data:`CONTEXT_IRI`. Blank nodes are given canonical labels unless
+    ``relabel_blank_nodes`` is off (the release's labels are already stable).
     """
-    expanded = expand_graph(graph)
+    expanded = expand_graph(graph, relabel_blank_nodes=relabel_blank_nodes)
     compacted = _run(
         pyld.compact, expanded, CONTEXT_IRI,
         options={"documentLoader": local_loader(_contexts(context)), "graph": True},
