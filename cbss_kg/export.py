@@ -26,6 +26,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, VOID, XSD
 
+from cbss_kg import jsonld
 from cbss_kg.load import ONTOLOGY_GRAPH
 from cbss_kg.namespaces import GRAPH, ID, ONTOLOGY_IRI, PREFIXES, SHAPES, SPDX
 
@@ -80,9 +81,10 @@ class ReleaseStats:
     properties: int
 
 
-def json_ld_context() -> dict:
-    """The published JSON-LD context (``context.jsonld``); the JSON-LD dump is compacted with it."""
-    return {"@context": dict(PREFIXES)}
+def json_ld_context(ontology: Graph, shapes: Graph | None = None) -> dict:
+    """The published JSON-LD context (``context.jsonld``), generated from the ontology and shapes
+    by :mod:`cbss_kg.jsonld`; the JSON-LD dump is compacted with it."""
+    return jsonld.context_document(ontology, shapes)
 
 
 def write_release(
@@ -128,6 +130,7 @@ def write_release(
         classes=len(set(everything.objects(None, RDF.type))),
         properties=len(set(everything.predicates())),
     )
+    context = json_ld_context(named.get(ONTOLOGY_GRAPH, Graph()), shapes)
     writers: dict[str, Callable[[], bytes]] = {
         "cbss-kg.trig": lambda: trig(named).encode(),
         "cbss-kg.nq": lambda: _sorted_lines(
@@ -135,12 +138,12 @@ def write_release(
         ),
         "cbss-kg.ttl": lambda: turtle(union).encode(),
         "cbss-kg.nt": lambda: _sorted_lines(union.serialize(format="nt", encoding="utf-8")),
-        "cbss-kg.jsonld": lambda: _json_ld(union),
+        "cbss-kg.jsonld": lambda: _json_ld(union, context),
         "cbss-kg.rdf": lambda: _sorted_copy(union).serialize(format="xml", encoding="utf-8"),
         "inferred.ttl": lambda: turtle(named.get(INFERRED_GRAPH, Graph())).encode(),
         "ontology.ttl": lambda: turtle(named.get(ONTOLOGY_GRAPH, Graph())).encode(),
         "shapes.ttl": lambda: turtle(relabel_blank_nodes({_SHAPES: shapes})[_SHAPES]).encode(),
-        "context.jsonld": lambda: _json(json_ld_context()),
+        "context.jsonld": lambda: _json(context),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -274,18 +277,11 @@ def _sorted_lines(data: bytes) -> bytes:
     return b"".join(line + b"\n" for line in lines)
 
 
-def _json_ld(graph: Graph) -> bytes:
-    """JSON-LD compacted with the published context; nodes sorted by ``@id`` (rdflib's
-    serializer walks a hash-ordered set of subjects)."""
-    context = json_ld_context()["@context"]
-    document = json.loads(
-        _sorted_copy(graph).serialize(format="json-ld", context=context, auto_compact=True)
-    )
-    if isinstance(document.get("@graph"), list):
-        document["@graph"].sort(
-            key=lambda node: json.dumps(node, sort_keys=True, ensure_ascii=False)
-        )
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+def _json_ld(graph: Graph, context: dict) -> bytes:
+    """JSON-LD compacted with the published context (embedded, so the file works offline); nodes
+    sorted by IRI. Blank-node labels are the release's own (already stable)."""
+    document = jsonld.compact_graph(graph, context["@context"], relabel_blank_nodes=False)
+    return jsonld.dumps(document).encode()
 
 
 def _json(document: object) -> bytes:
