@@ -132,10 +132,15 @@ def parse_file(path: Path, into: Dataset | Graph) -> None:
         LoadError: the file cannot be read, is not UTF-8, is not well-formed, or holds an
             IRI with characters IRIs may not contain.
     """
+    parse_text(path, read_source(path), into)
+
+
+def parse_text(path: Path, text: str, into: Dataset | Graph) -> None:
+    """Parse ``text`` as the content of ``path`` (whose suffix gives the format and which
+    errors name), as :func:`parse_file` does."""
     fmt = FORMATS.get(path.suffix)
     if fmt is None:
         raise LoadError(path, f"unknown file type {path.suffix!r} (expected .ttl or .trig)")
-    text = _read_text(path)
     parsed: Graph = Dataset() if fmt == "trig" else Graph()
     try:
         with _quiet_rdflib_terms():
@@ -152,7 +157,12 @@ def parse_file(path: Path, into: Dataset | Graph) -> None:
         into += parsed
 
 
-def _read_text(path: Path) -> str:
+def read_source(path: Path) -> str:
+    """A source file's text (UTF-8, without a byte-order mark).
+
+    Raises:
+        LoadError: the file cannot be read or is not UTF-8 (with the position of the bad byte).
+    """
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -269,3 +279,70 @@ def _merge_named_graphs(path: Path, text: str, parsed: Dataset, into: Dataset | 
             continue
         target = into.graph(graph.identifier) if isinstance(into, Dataset) else into
         target += graph
+
+
+# --- the layout of source files ------------------------------------------------------------------
+
+
+def canonical_layout(text: str) -> str:
+    """``text`` with the source files' layout rules applied, changing nothing else.
+
+    The rules: lines end in LF with no trailing spaces or tabs, no run of blank lines, no blank
+    lines at the start or the end, and one final newline. Text inside a long string literal is
+    data and is left exactly as it is. Comments, statement order, prefixes and relative IRIs are
+    kept: they are what makes a hand-written file readable (rdflib's canonical serialization,
+    used for the release, would drop or rewrite all four).
+    """
+    protected = _newlines_in_long_strings(text)
+    lines: list[str] = []
+    blank_run = True  # so that blank lines at the start are dropped
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if end in protected:
+            lines.append(line)
+            blank_run = False
+        else:
+            line = line.rstrip(" \t\r")
+            if line or not blank_run:
+                lines.append(line)
+            blank_run = not line
+        start = end + 1
+    if blank_run and lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _newlines_in_long_strings(text: str) -> set[int]:
+    """Offsets of the newlines that lie inside a long string literal.
+
+    A small scanner: outside strings it skips comments and IRIs (which may hold quote
+    characters), and it honours backslash escapes inside strings.
+    """
+    inside: set[int] = set()
+    i, size = 0, len(text)
+    while i < size:
+        char = text[i]
+        if char == "#":
+            end = text.find("\n", i)
+            i = size if end < 0 else end
+        elif char == "<":
+            end = text.find(">", i)
+            i = size if end < 0 else end + 1
+        elif char in "\"'":
+            delimiter = char * 3 if text.startswith(char * 3, i) else char
+            i += len(delimiter)
+            while i < size and not text.startswith(delimiter, i):
+                if text[i] == "\\":
+                    i += 1
+                elif text[i] == "\n" and len(delimiter) == 3:
+                    inside.add(i)
+                elif text[i] == "\n":
+                    break
+                i += 1
+            i += len(delimiter)
+        else:
+            i += 1
+    return inside

@@ -8,16 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import Dataset
+from rdflib.compare import isomorphic
+
 from cbss_kg import __version__
 from cbss_kg.config import Project
-from cbss_kg.export import relabel_blank_nodes, trig, turtle, write_release
+from cbss_kg.export import write_release
 from cbss_kg.findings import Report
-from cbss_kg.load import FORMATS, load_project, parse_file
+from cbss_kg.load import (
+    FORMATS,
+    ONTOLOGY_GRAPH,
+    LoadError,
+    canonical_layout,
+    load_project,
+    parse_text,
+    read_source,
+)
 from cbss_kg.queries import Query, parse_query_file
 from cbss_kg.reason import infer
 from cbss_kg.validate import validate
-
-__all__ = ["BuildFailed", "BuildResult", "build", "check", "fmt"]
 
 
 class BuildFailed(Exception):
@@ -84,31 +93,49 @@ def build(project: Project, out: Path) -> BuildResult:
     return BuildResult(out, report, files, stats.asserted, stats.inferred)
 
 
-def canonical_text(path: Path) -> str:
-    """The canonical form of a Turtle or TriG source file (what ``fmt`` writes)."""
-    if FORMATS[path.suffix] == "trig":
-        from rdflib import Dataset
-
-        dataset = Dataset()
-        parse_file(path, dataset)
-        return trig(relabel_blank_nodes({g.identifier: g for g in dataset.graphs() if len(g)}))
-    from rdflib import Graph
-
-    graph = Graph()
-    parse_file(path, graph)
-    return turtle(relabel_blank_nodes({None: graph})[None])
+def source_files(project: Project) -> list[Path]:
+    """The hand-written RDF sources: ``ontology/*.ttl`` (shapes included) and ``data/*.trig``."""
+    return sorted(project.ontology_dir.glob("*.ttl")) + sorted(project.data_dir.glob("*.trig"))
 
 
 def fmt(project: Project, *, check_only: bool = False) -> list[Path]:
-    """Rewrite the source files into canonical form; return those that were not canonical.
+    """Give every source file the canonical layout; return the files that did not have it.
 
-    With ``check_only`` nothing is written.
+    Only layout is normalized (see :func:`~cbss_kg.load.canonical_layout`): the files' comments,
+    section order and relative IRIs are what keeps them readable, and rdflib's canonical
+    serialization (what the release publishes) would lose them. Each rewrite is checked to
+    describe the same graph before it is written. With ``check_only`` nothing is written.
+
+    Raises:
+        LoadError: a file is not well-formed (nothing is rewritten before every file parses).
     """
-    changed = []
-    for path in sorted(project.data_dir.glob("*.trig")):
-        canonical = canonical_text(path)
-        if path.read_text(encoding="utf-8") != canonical:
-            changed.append(path)
-            if not check_only:
-                path.write_text(canonical, encoding="utf-8")
-    return changed
+    rewrites = []
+    try:
+        for path in source_files(project):
+            text = read_source(path)
+            tidy = canonical_layout(text)
+            if not _same_graphs(_parsed(path, text), _parsed(path, tidy)):
+                raise LoadError(path, "reformatting would change the graph; file left as it is")
+            if tidy.encode("utf-8") != path.read_bytes():
+                rewrites.append((path, tidy))
+    except LoadError as error:
+        raise error.relative_to(project.root) from None
+    if not check_only:
+        for path, tidy in rewrites:
+            path.write_text(tidy, encoding="utf-8")
+    return [path for path, _tidy in rewrites]
+
+
+def _parsed(path: Path, text: str) -> Dataset:
+    dataset = Dataset()
+    parse_text(
+        path, text, dataset if FORMATS[path.suffix] == "trig" else dataset.graph(ONTOLOGY_GRAPH)
+    )
+    return dataset
+
+
+def _same_graphs(left: Dataset, right: Dataset) -> bool:
+    names = {g.identifier for g in left.graphs() if len(g)}
+    if names != {g.identifier for g in right.graphs() if len(g)}:
+        return False
+    return all(isomorphic(left.graph(name), right.graph(name)) for name in names)

@@ -98,9 +98,11 @@ def labels_for(graph: Graph, iris: Iterable[str]) -> dict[str, str]:
 def _shacl_findings(data: Graph, shapes: Graph, ontology: Graph | None) -> list[Finding]:
     if not len(shapes):
         return []
+    shapes_copy = Graph()
+    shapes_copy += shapes  # pyshacl adds RDFS/OWL axioms to the shapes graph it is given
     _conforms, results, _text = pyshacl.validate(
         data,
-        shacl_graph=shapes,
+        shacl_graph=shapes_copy,
         ont_graph=ontology,
         inference=INFERENCE,
         advanced=True,  # SHACL-SPARQL constraints and SHACL rules

@@ -88,7 +88,7 @@ def test_malformed_file_names_file_line_and_column(
 def test_invalid_utf8_is_located(tmp_path: Path) -> None:
     path = tmp_path / "latin1.ttl"
     path.write_bytes(
-        b'@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n'
+        b"@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
         b'<https://w3id.org/cbss-kg/id/state/LV> skos:prefLabel "R\xefga"@lv .\n'
     )
     with pytest.raises(LoadError) as caught:
