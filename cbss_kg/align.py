@@ -28,7 +28,10 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SDO, SKOS, TIME, XSD
 from rdflib.term import Node
 
+from cbss_kg.config import Project
+from cbss_kg.load import load_project
 from cbss_kg.namespaces import CBSS, GRAPH, ID, PREFIXES, WD, WDT
+from cbss_kg.queries import QueryError
 from cbss_kg.results import QueryResult
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
@@ -499,7 +502,7 @@ class _Graph:
 
 
 def _remote_runner(user_agent: str | None, timeout: float) -> QueryRunner:
-    from cbss_kg import remote
+    from cbss_kg import remote  # SPARQLWrapper loads only when an endpoint is asked
 
     def run(endpoint: str, text: str, bindings: Mapping[str, Node]) -> QueryResult:
         options: dict[str, Any] = {"bindings": bindings, "timeout": timeout}
@@ -535,8 +538,8 @@ def align(
     def select(text: str, **bindings: Node) -> list[dict[str, Node]]:
         try:
             return ask(endpoint, text, bindings).rows
-        except Exception as error:  # any failure of the endpoint or transport ends the run
-            raise AlignmentError(f"{endpoint}: {error}") from error
+        except QueryError as error:
+            raise AlignmentError(str(error)) from error
 
     ours = _Graph(dataset)
     links = ours.links()
@@ -551,6 +554,18 @@ def align(
         members = select(WIKIDATA_MEMBERS, organization=council_item)
         findings.extend(_membership_findings(ours, council_item, links, members))
     return AlignmentReport(endpoint, tuple(sorted(findings, key=_order)))
+
+
+def align_project(
+    project: Project,
+    endpoint: str = DEFAULT_ENDPOINT,
+    *,
+    timeout: float = 30.0,
+    user_agent: str | None = None,
+) -> AlignmentReport:
+    """Load the project's sources and :func:`align` them (raises LoadError, AlignmentError)."""
+    sources = load_project(project)
+    return align(sources.dataset, endpoint, timeout=timeout, user_agent=user_agent)
 
 
 def _order(finding: AlignmentFinding) -> tuple[str, str, str, str]:

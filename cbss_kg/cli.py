@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from cbss_kg import __version__, pipeline
+from cbss_kg import __version__, align, pipeline
 from cbss_kg.config import Project, ProjectNotFound
 from cbss_kg.export import ExportError
 from cbss_kg.load import LoadError
@@ -160,3 +160,23 @@ def serve(host: str, port: int, release: Path, base_iri: str, timeout: float,
     settings = server.Settings(base_iri=base_iri, timeout=timeout, row_limit=row_limit)
     with reported_failures():
         server.run(project, release, host=host, port=port, settings=settings)
+
+
+@main.command("align")
+@click.option("--endpoint", default=align.DEFAULT_ENDPOINT, show_default=True,
+              help="A SPARQL endpoint holding Wikidata's RDF (statements with qualifiers).")
+@click.option("--format", "fmt", type=click.Choice(["table", "turtle", "json"]), default="table",
+              show_default=True, help="A readable table, an RDF report, or JSON.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds each request to the endpoint may take.")
+def align_command(endpoint: str, fmt: str, timeout: float) -> None:
+    """Compare what the graph says about linked things with Wikidata (findings are information)."""
+    project = _project()
+    with reported_failures():
+        try:
+            report = align.align_project(project, endpoint, timeout=timeout)
+        except align.AlignmentError as error:
+            click.echo(f"Alignment stopped: the endpoint failed: {error}", err=True)
+            sys.exit(FINDINGS)
+    rendered = {"table": report.to_table, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
+    click.echo(rendered, nl=False)

@@ -1,0 +1,103 @@
+"""Real servers on 127.0.0.1 for tests: an Oxigraph SPARQL server and the project's own server.
+
+Each is started by the test that needs it and stopped by it; nothing reaches past the loopback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def oxigraph_binary() -> str:
+    """The Oxigraph CLI of the virtualenv (the ``oxigraph`` test dependency), else one on PATH."""
+    local = BIN / "oxigraph"
+    found = str(local) if local.is_file() else shutil.which("oxigraph")
+    if found is None:
+        raise RuntimeError("the oxigraph CLI is missing: pip install oxigraph (a test dependency)")
+    return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Wait until ``url`` answers (any HTTP status), failing early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {_stderr(process)}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not answer {url} within {timeout} s")
+
+
+def _stderr(process: subprocess.Popen) -> str:
+    return process.stderr.read().decode(errors="replace") if process.stderr else ""
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server started here, by its own process id."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def oxigraph(location: Path, files: Sequence[Path] = ()) -> Iterator[str]:
+    """An Oxigraph server over ``location`` loaded with ``files``; yields its query endpoint."""
+    binary = oxigraph_binary()
+    for path in files:
+        subprocess.run(
+            [binary, "load", "--location", str(location), "--file", str(path)],
+            check=True, capture_output=True, timeout=120,
+        )
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process)
+        yield f"http://127.0.0.1:{port}/query"
+    finally:
+        stop(process)
+
+
+@contextmanager
+def cbss_server(release: Path, *extra: str) -> Iterator[str]:
+    """``python -m cbss_kg serve`` over a release; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cbss_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--release", str(release), *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", process, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
