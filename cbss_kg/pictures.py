@@ -51,8 +51,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "lane.projects": "Projects",
         "from": "from",
         "until": "until",
-        "begins": "begins",
-        "ends": "ends",
+        "joins": "Begins as {role}",
+        "leaves": "Ends as {role}",
         "start": "start",
         "end": "end",
         "end_unknown": "end not given",
@@ -70,7 +70,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "total": "total",
         "states": "States",
         "projects": "Projects",
-        "membership_title": "Members of {organisation} over time",
+        "membership_title": "{organisation}: members over time",
         "membership_desc": "One row per member, {members} members, {periods} periods: bars "
         "coloured by role (member, observer, suspended); an arrow means the period continues; a "
         "dashed start means no source gives the beginning; diamonds are days a source shows the "
@@ -85,7 +85,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "legend_uncertain": "month or year only",
         "legend_unknown_begin": "beginning not given",
         "legend_day": "exact day",
-        "legend_end": "end",
+        "legend_end": "membership ends",
         "legend_participation": "took part",
         "ended_by": "ended by",
         "no_dates": "no dates given",
@@ -101,8 +101,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "lane.projects": "Projekti",
         "from": "no",
         "until": "līdz",
-        "begins": "sākas",
-        "ends": "beidzas",
+        "joins": "Sāk dalību kā {role}",
+        "leaves": "Beidz dalību kā {role}",
         "start": "sākums",
         "end": "beigas",
         "end_unknown": "beigas nav norādītas",
@@ -120,7 +120,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "total": "kopā",
         "states": "Valstis",
         "projects": "Projekti",
-        "membership_title": "{organisation} dalībnieki laika gaitā",
+        "membership_title": "{organisation}: dalībnieki laika gaitā",
         "membership_desc": "Katram dalībniekam sava rinda, {members} dalībnieki, {periods} "
         "posmi: joslu krāsa rāda lomu (dalībvalsts, novērotājs, apturēta dalība); bulta nozīmē, "
         "ka posms turpinās; raustīts sākums nozīmē, ka neviens avots nenorāda sākumu; rombi ir "
@@ -135,7 +135,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "legend_uncertain": "zināms tikai mēnesis vai gads",
         "legend_unknown_begin": "sākums nav norādīts",
         "legend_day": "precīza diena",
-        "legend_end": "beigas",
+        "legend_end": "dalība beidzas",
         "legend_participation": "piedalījās",
         "ended_by": "beigu iemesls",
         "no_dates": "datumi nav norādīti",
@@ -373,7 +373,6 @@ def timeline_marks(rows: Iterable[Row], lang: str = "en") -> list[_Mark]:
             change = membership_changes.setdefault((str(row["item"]), part), {
                 "member": _text(row, "member", lang) or _curie(row["member"]),
                 "role": _text(row, "role", lang) or (_curie(row["role"]) if "role" in row else ""),
-                "organisation": _text(row, "organisation", lang) or "",
                 "cause": _text(row, "cause", lang) if part == "end" else None,
                 "claims": defaultdict(set),
             })
@@ -390,16 +389,13 @@ def timeline_marks(rows: Iterable[Row], lang: str = "en") -> list[_Mark]:
     for (_, part), change in sorted(membership_changes.items()):
         claims = change["claims"]
         signature = tuple(sorted((w.lexical, tuple(sorted(s))) for w, s in claims.items()))
-        key = ("membership", part, change["role"], change["organisation"], change["cause"] or "",
+        key = ("membership", part, change["role"], change["cause"] or "",
                *(f"{d}|{'/'.join(s)}" for d, s in signature))
         mark = grouped.get(key)
         if mark is None:
-            verb = words["begins"] if part == "start" else words["ends"]
-            role = f"{change['role']} ({change['organisation']})" if change["organisation"] else (
-                change["role"])
-            label = f"{role}: {verb}"
+            label = words["joins" if part == "start" else "leaves"].format(role=change["role"])
             if change["cause"]:
-                label += f" — {change['cause']}"
+                label += f" ({change['cause']})"
             mark = grouped[key] = _Mark(key, "membership", label)
             for when, sources in claims.items():
                 (mark.ends if part == "end" else mark.starts)[when] |= sources
@@ -418,7 +414,7 @@ _TIMELINE_CSS = """
 _LEFT = 190.0
 _RIGHT_MARGIN = 30.0
 _SUBROW = 21.0
-_LABEL_LIMIT = 48
+_LABEL_LIMIT = 64
 
 
 def timeline_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400) -> str:
@@ -498,13 +494,15 @@ def _draw_lane(document: svg.Document, parent: Element, marks: list[_Mark], axis
         if mark.members:
             names = sorted(mark.members, key=str.casefold)
             shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-            label = f"{label} {shown}"
+            label = f"{label}: {shown}"
         visible = _shorten(label, _LABEL_LIMIT)
-        glyph_left = min(axis.x(w.earliest) for w in (*mark.starts, *mark.ends))
+        drawn = (*mark.starts, *mark.ends) if mark.kind == "span" or _long(mark) else (
+            tuple(mark.starts) or tuple(mark.ends))
+        glyph_left = min(axis.x(w.earliest) for w in drawn)
         if mark.kind == "span":
             glyph_right = _span_right(mark, axis)
         else:
-            glyph_right = max(axis.x(w.latest, end_of_day=True) for w in (*mark.starts, *mark.ends))
+            glyph_right = max(axis.x(w.latest, end_of_day=True) for w in drawn)
         glyph_right = max(glyph_right, glyph_left + 10)
         text_width = svg.text_width(visible, 12)
         if glyph_right + 6 + text_width <= width - 16:
@@ -523,13 +521,27 @@ def _draw_lane(document: svg.Document, parent: Element, marks: list[_Mark], axis
                          f"mark {mark.kind}")
         if mark.kind == "span":
             _draw_span(group, mark, axis, y, colour, hatch, words)
+        elif mark.starts:
+            if _long(mark):
+                svg.add(group, "line", {
+                    "x1": axis.x(min(mark.starts).earliest), "y1": y,
+                    "x2": axis.x(max(mark.ends).latest, end_of_day=True), "y2": y,
+                    "stroke": colour, "stroke-width": 3})
+            for when in sorted(mark.starts):
+                _draw_when(group, when, axis, y, colour, hatch)
         else:
-            for when in sorted({*mark.starts, *mark.ends}):
-                _draw_when(group, when, axis, y, colour, hatch,
-                           square=when in mark.ends and when not in mark.starts)
+            for when in sorted(mark.ends):
+                _draw_when(group, when, axis, y, colour, hatch, square=True)
         svg.add(group, "text", {"x": text_x, "y": y + 4, "text-anchor": anchor,
                                 "class": "mark-label"}, visible)
     return max(len(occupied), 1)
+
+
+def _long(mark: _Mark) -> bool:
+    """Whether an event lasts long enough (over a month) to be drawn as a line, not a point."""
+    if not (mark.starts and mark.ends):
+        return False
+    return (max(mark.ends).latest - min(mark.starts).earliest).days > 31
 
 
 def _draw_when(parent: Element, when: When, axis: _Axis, y: float, colour: str, hatch: str,
@@ -794,6 +806,9 @@ def _first_date(period: _Period) -> datetime.date:
 _MEMBERSHIP_CSS = """
 .member-label { font-size: 13px; }
 .period-note { font-size: 11px; fill: #4d4d4d; }
+.role-on-bar { font-size: 11px; font-weight: bold; fill: #ffffff; }
+.role-on-hatch { font-size: 11px; font-weight: bold; fill: #1a1a1a; paint-order: stroke;
+  stroke: #ffffff; stroke-width: 3px; }
 """
 
 
@@ -844,7 +859,11 @@ def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400
         svg.add(group, "text", {"x": left - 14, "y": y + 5, "text-anchor": "end",
                                 "class": "member-label"}, members[member][0].member_label)
         for period in sorted(members[member], key=lambda p: (_first_date(p), p.iri)):
-            _draw_period(document, group, period, axis, y, words, lang, arrow)
+            followed = bool(period.ends) and any(
+                other.starts and min(other.starts).earliest >= min(period.ends).earliest
+                for other in members[member] if other is not period)
+            _draw_period(document, group, period, axis, y, words, lang, arrow,
+                         show_cause=not followed)
     legend_y = bottom + 50
     _membership_legend(document, legend_y, words, arrow)
     document.resize(width, legend_y + 26)
@@ -852,7 +871,9 @@ def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400
 
 
 def _draw_period(document: svg.Document, parent: Element, period: _Period, axis: _Axis, y: float,
-                 words: dict[str, str], lang: str, arrow: str) -> None:
+                 words: dict[str, str], lang: str, arrow: str, *, show_cause: bool) -> None:
+    """One membership as a bar; its cause of ending is written after it unless the member's
+    next period (which shows what followed) starts right there."""
     colour = _ROLE_COLOURS[period.role_group]
     suspended = period.role_group == "suspended"
     fill = f"url(#{document.ref('hatch-suspended')})" if suspended else colour
@@ -896,18 +917,17 @@ def _draw_period(document: svg.Document, parent: Element, period: _Period, axis:
     if not period.ends:
         svg.add(group, "line", {"x1": end_x, "y1": y, "x2": end_x + 1, "y2": y,
                                 "stroke": "#333333", "marker-end": f"url(#{arrow})"})
-    elif period.cause:
+    elif period.cause and show_cause:
         svg.add(group, "text", {"x": end_x + 6, "y": y + 4, "class": "period-note"},
                 period.cause)
     for when in sorted(period.attested):
         x = axis.x(when.earliest)
         svg.add(group, "path", {"d": f"M{svg.fmt(x)},{svg.fmt(y - 7)} l6,7 l-6,7 l-6,-7 z",
                                 "fill": "#ffffff", "stroke": "#1a1a1a", "stroke-width": 1.5})
-    label_x = solid_left + 6
-    if end_x - solid_left > svg.text_width(period.role, 11) + 12:
-        svg.add(group, "text", {"x": label_x, "y": y + 4, "class": "small",
-                                "fill": "#ffffff" if period.role_group != "suspended"
-                                else "#1a1a1a", "font-weight": "bold"}, period.role)
+    if end_x - solid_left > svg.text_width(period.role, 11, bold=True) + 16:
+        svg.add(group, "text", {"x": solid_left + 8, "y": y + 4,
+                                "class": "role-on-hatch" if suspended else "role-on-bar"},
+                period.role)
 
 
 def _period_alternative(period: _Period, words: dict[str, str], lang: str) -> str:
