@@ -34,10 +34,13 @@ class Severity(enum.StrEnum):
         return _RANK[self]
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
         """The word that starts a finding's line in the text report."""
         return self.value.capitalize()
 
+
+ANONYMOUS_SHAPE = "anonymous shape"
+"""The source of a SHACL finding whose shape has no IRI and belongs to no named shape."""
 
 _RANK = {Severity.VIOLATION: 0, Severity.WARNING: 1, Severity.INFO: 2}
 _SH_SEVERITY = {
@@ -383,7 +386,7 @@ class _ShapeLookup:
             if parent is None:
                 break
             current = parent
-        return "anonymous shape" if current is None or isinstance(current, BNode) else str(current)
+        return ANONYMOUS_SHAPE if current is None or isinstance(current, BNode) else str(current)
 
 
 def _message(result, results, lookup, data, focus, path, value, shape, component) -> str:
@@ -641,12 +644,13 @@ def _finding_line(finding: Finding, labels: Mapping[str, str]) -> str:
         shown = show(finding.value)
         if shown not in message and finding.value not in message:
             message += f" (value {shown})"
-    origin = (
-        f"shape: {_local(finding.source)}"
-        if _is_iri(finding.source)
-        else f"check: {finding.source}"
-    )
-    return f"{finding.severity.title}: {entity}{where}: {message} ({origin})"
+    if finding.source == ANONYMOUS_SHAPE:
+        origin = "shape: anonymous"
+    elif _is_iri(finding.source):
+        origin = f"shape: {_local(finding.source)}"
+    else:
+        origin = f"check: {finding.source}"
+    return f"{finding.severity.heading}: {entity}{where}: {message} ({origin})"
 
 
 def _show_path(text: str) -> str:
