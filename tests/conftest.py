@@ -19,6 +19,9 @@ MINI_PROJECT = Path(__file__).resolve().parent / "export" / "project"
 
 PROJECT_PARTS = ("ontology", "data", "queries")
 
+pytest_plugins = ["conftest_server"]
+"""The running servers for the tests of ``cbss-kg serve``."""
+
 
 def copy_project(source: Path, target: Path) -> Project:
     """Copy a project's sources (and the marker file that makes it a project) into ``target``."""

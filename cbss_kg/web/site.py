@@ -1,0 +1,505 @@
+"""What the server knows about the release it serves, gathered once at startup.
+
+The release folder is read only here: its files become a fixed mapping of download names (no
+request ever names a path on disk), its checksums give every response's ETag, and a few small
+queries give the labels, named graphs and lists the pages show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+from rdflib.term import Node
+
+from cbss_kg import __version__
+from cbss_kg.namespaces import BASE, CBSS, GRAPH
+from cbss_kg.web import i18n
+from cbss_kg.web.vocab import TERM_LABELS, compact, humanize
+
+CHECKSUMS = "SHA256SUMS"
+
+MEDIA_TYPES = {
+    ".ttl": "text/turtle; charset=utf-8",
+    ".nt": "application/n-triples",
+    ".nq": "application/n-quads",
+    ".trig": "application/trig",
+    ".jsonld": "application/ld+json",
+    ".rdf": "application/rdf+xml",
+    ".gz": "application/gzip",
+    ".html": "text/html; charset=utf-8",
+}
+
+FILE_DESCRIPTIONS = {
+    "cbss-kg.trig": (
+        "Every named graph: ontology, each source, editorial, metadata, inferred",
+        "Visi nosauktie grafi: ontoloģija, katrs avots, redakcija, metadati, secinātais",
+    ),
+    "cbss-kg.nq": ("The same as sorted N-Quads", "Tas pats kā kārtoti N-Quads"),
+    "cbss-kg.ttl": (
+        "The union of the asserted graphs (ontology and data), Turtle",
+        "Apgalvoto grafu apvienojums (ontoloģija un dati), Turtle",
+    ),
+    "cbss-kg.nt": ("The same, sorted N-Triples", "Tas pats, kārtoti N-Triples"),
+    "cbss-kg.jsonld": (
+        "The same, JSON-LD with the published context",
+        "Tas pats, JSON-LD ar publicēto kontekstu",
+    ),
+    "cbss-kg.rdf": ("The same, RDF/XML", "Tas pats, RDF/XML"),
+    "inferred.ttl": ("What OWL 2 RL reasoning adds", "Tas, ko pievieno OWL 2 RL secināšana"),
+    "ontology.ttl": ("The ontology", "Ontoloģija"),
+    "shapes.ttl": (
+        "The SHACL shapes the data is validated with",
+        "SHACL formas, ar kurām dati tiek pārbaudīti",
+    ),
+    "context.jsonld": ("The JSON-LD context", "JSON-LD konteksts"),
+    "void.ttl": ("VoID and DCAT description of the dataset", "Datu kopas VoID un DCAT apraksts"),
+    CHECKSUMS: (
+        "SHA-256 checksums of every other file (sha256sum -c)",
+        "Visu pārējo datņu SHA-256 kontrolsummas (sha256sum -c)",
+    ),
+}
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SUM_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
+
+
+class QueryStore(Protocol):
+    """The part of :class:`cbss_kg.store.EmbeddedStore` the site uses."""
+
+    def query(self, text: str, **options: Any) -> Any: ...
+
+
+class ReleaseError(RuntimeError):
+    """The release folder is not a complete release."""
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """A file of the release that may be downloaded."""
+
+    name: str
+    path: Path
+    size: int
+    sha256: str
+    media_type: str
+
+    def description(self, lang: str) -> str:
+        texts = FILE_DESCRIPTIONS.get(self.name)
+        if not texts:
+            return ""
+        return texts[1] if lang == "lv" else texts[0]
+
+
+def _media_type(name: str) -> str:
+    return MEDIA_TYPES.get(Path(name).suffix, "text/plain; charset=utf-8")
+
+
+def release_files(release_dir: Path) -> dict[str, ReleaseFile]:
+    """The downloadable files: those named in ``SHA256SUMS`` that exist, plus ``SHA256SUMS`` itself.
+
+    Names are checked to be plain file names, so the mapping can never point outside the folder.
+    """
+    sums = release_dir / CHECKSUMS
+    if not sums.is_file():
+        raise ReleaseError(f"{release_dir} has no {CHECKSUMS}; build the release first")
+    files: dict[str, ReleaseFile] = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        match = _SUM_LINE.match(line.strip())
+        if not match:
+            continue
+        digest, name = match.group(1).lower(), match.group(2)
+        path = release_dir / name
+        if not _SAFE_NAME.match(name) or not path.is_file():
+            continue
+        files[name] = ReleaseFile(name, path, path.stat().st_size, digest, _media_type(name))
+    data = sums.read_bytes()
+    files[CHECKSUMS] = ReleaseFile(
+        CHECKSUMS, sums, len(data), hashlib.sha256(data).hexdigest(), "text/plain; charset=utf-8"
+    )
+    return files
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """A named graph of the release: what one source says, or one of the project's own graphs."""
+
+    iri: str
+    triples: int
+    source: str | None = None
+    """The IRI (URL) of the document the graph was derived from, if any."""
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str) -> str:
+        return self.names.get(lang) or next(iter(self.names.values()), "") or compact(self.iri)
+
+
+_FIXED_GRAPH_NAMES = {
+    str(GRAPH["editorial"]): "editorial",
+    str(GRAPH["inferred"]): "inferred",
+    str(GRAPH["ontology"]): "ontology_graph",
+    str(GRAPH["metadata"]): "metadata",
+}
+
+_LABELS_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+SELECT DISTINCT ?s ?p ?label WHERE {
+  VALUES ?p { skos:prefLabel rdfs:label schema:name foaf:name eli:title dct:title }
+  GRAPH ?g { ?s ?p ?label }
+  FILTER(isLiteral(?label) && !isBlank(?s))
+}
+"""
+_LABEL_PRIORITY = [
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "https://schema.org/name",
+    "http://xmlns.com/foaf/0.1/name",
+    "http://data.europa.eu/eli/ontology#title",
+    "http://purl.org/dc/terms/title",
+]
+
+_TIMES_QUERY = """
+PREFIX time: <http://www.w3.org/2006/time#>
+SELECT DISTINCT ?node ?p ?value WHERE {
+  GRAPH ?g {
+    { VALUES ?p { time:inXSDDate time:inXSDgYearMonth time:inXSDgYear time:inXSDDateTimeStamp }
+      ?node ?p ?value }
+    UNION
+    { VALUES ?p { time:hasBeginning time:hasEnd } ?node ?p ?value }
+  }
+}
+"""
+
+_MEMBERSHIPS_QUERY = """
+PREFIX org: <http://www.w3.org/ns/org#>
+SELECT DISTINCT ?membership ?member ?organisation ?role WHERE {
+  GRAPH ?g { ?membership org:member ?member ; org:organization ?organisation }
+  OPTIONAL { GRAPH ?h { ?membership org:role ?role } }
+}
+"""
+
+_GRAPHS_QUERY = """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?g (COUNT(*) AS ?triples) (SAMPLE(?doc) AS ?source) WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  OPTIONAL { GRAPH ?m { ?g prov:wasDerivedFrom ?doc } }
+}
+GROUP BY ?g
+ORDER BY ?g
+"""
+
+_INSTANCES_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX schema: <https://schema.org/>
+SELECT DISTINCT ?class ?thing ?start WHERE {
+  GRAPH ?g { ?thing rdf:type ?class }
+  OPTIONAL { GRAPH ?h { ?thing schema:startDate ?start } }
+}
+"""
+
+_TIME = "http://www.w3.org/2006/time#"
+
+
+class Labels:
+    """Names of things for people, per language, with IRIs as the last resort.
+
+    Explicit labels come first (``skos:prefLabel``, then ``rdfs:label``, names and titles), then the
+    built-in names of common vocabulary terms, then dates of instants and periods, then the local
+    name of the IRI in words.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[str, dict[str, tuple[int, str]]] = {}
+        self._any: dict[str, tuple[int, str]] = {}
+
+    def add(self, iri: str, label: str, lang: str | None, rank: int) -> None:
+        """Record one label; a lower ``rank`` wins, and the first of equal rank stays."""
+        if lang:
+            lang = lang.split("-")[0].lower()
+            current = self._names.setdefault(iri, {}).get(lang)
+            if current is None or rank < current[0]:
+                self._names[iri][lang] = (rank, label)
+        current = self._any.get(iri)
+        if current is None or rank < current[0]:
+            self._any[iri] = (rank, label)
+
+    def known(self, iri: str) -> bool:
+        return iri in self._any or iri in self._names
+
+    def get(self, iri: str, lang: str) -> str | None:
+        """The best label in ``lang``, else in the other language, else any; ``None`` if none."""
+        names = self._names.get(iri, {})
+        for wanted in (lang, *i18n.LANGUAGES):
+            if wanted in names:
+                return names[wanted][1]
+        if iri in self._any:
+            return self._any[iri][1]
+        builtin = TERM_LABELS.get(iri)
+        if builtin:
+            return builtin[1] if lang == "lv" else builtin[0]
+        return None
+
+    def label(self, iri: str, lang: str) -> str:
+        """A name for a thing: its label if there is one, else its IRI in short (``wd:Q211``)."""
+        return self.get(iri, lang) or compact(iri)
+
+    def term(self, iri: str, lang: str) -> str:
+        """A name for a property or class: its label, else its local name in words."""
+        return self.get(iri, lang) or humanize(iri)
+
+
+def _date_of(value: Node, lang: str) -> str | None:
+    if isinstance(value, Literal):
+        if value.datatype == XSD.dateTimeStamp:
+            value = Literal(str(value), datatype=XSD.dateTime)
+        return i18n.format_date(value, lang)
+    return None
+
+
+def load_labels(store: QueryStore) -> Labels:
+    """Gather every label, and write instants and periods as dates."""
+    labels = Labels()
+    rank = {p: i for i, p in enumerate(_LABEL_PRIORITY)}
+    result = store.query(_LABELS_QUERY, timeout=None, row_limit=None)
+    for row in result.rows:
+        label = row.get("label")
+        subject = row.get("s")
+        if isinstance(label, Literal) and isinstance(subject, URIRef):
+            labels.add(str(subject), str(label), label.language, rank.get(str(row.get("p")), 99))
+    instants: dict[str, Node] = {}
+    periods: dict[str, dict[str, str]] = {}
+    for row in store.query(_TIMES_QUERY, timeout=None, row_limit=None).rows:
+        node, prop, value = row.get("node"), str(row.get("p")), row.get("value")
+        if not isinstance(node, URIRef):
+            continue
+        if prop in (_TIME + "hasBeginning", _TIME + "hasEnd"):
+            periods.setdefault(str(node), {})[prop[len(_TIME) :]] = str(value)
+        else:
+            instants[str(node)] = value
+    memberships = store.query(_MEMBERSHIPS_QUERY, timeout=None, row_limit=None).rows
+    for lang in i18n.LANGUAGES:
+        for row in memberships:
+            if isinstance(row.get("membership"), URIRef):
+                parts = [labels.label(str(row[k]), lang) for k in ("member", "organisation")]
+                role = row.get("role")
+                suffix = f" ({labels.label(str(role), lang)})" if role is not None else ""
+                labels.add(str(row["membership"]), " \u2014 ".join(parts) + suffix, lang, 60)
+        dates = {iri: d for iri, v in instants.items() if (d := _date_of(v, lang))}
+        for iri, date in dates.items():
+            labels.add(iri, date, lang, 50)
+        for iri, ends in periods.items():
+            begin, end = dates.get(ends.get("hasBeginning", "")), dates.get(ends.get("hasEnd", ""))
+            if begin or end:
+                labels.add(iri, i18n.format_period(begin, end, lang), lang, 50)
+    return labels
+
+
+def load_graphs(store: QueryStore, labels: Labels) -> dict[str, GraphInfo]:
+    """Every named graph with its size, the document it comes from, and a name for people."""
+    graphs = {}
+    for row in store.query(_GRAPHS_QUERY, timeout=None, row_limit=None).rows:
+        iri = str(row["g"])
+        source = str(row["source"]) if row.get("source") is not None else None
+        names = {}
+        for lang in i18n.LANGUAGES:
+            fixed = _FIXED_GRAPH_NAMES.get(iri)
+            if fixed:
+                names[lang] = i18n.text(lang, fixed)
+            else:
+                names[lang] = (
+                    labels.get(iri, lang)
+                    or (labels.get(source, lang) if source else None)
+                    or compact(iri)
+                )
+        graphs[iri] = GraphInfo(iri, int(row["triples"]), source, names)
+    return graphs
+
+
+def things_of_class(
+    store: QueryStore, class_iri: str
+) -> list[tuple[str, str | None]]:
+    """Things typed with ``class_iri`` (in any graph) with their start date, if any."""
+    result = store.query(
+        _INSTANCES_QUERY,
+        bindings={"class": URIRef(class_iri)},
+        timeout=None,
+        row_limit=None,
+    )
+    found: dict[str, str | None] = {}
+    for row in result.rows:
+        thing = row.get("thing")
+        if isinstance(thing, URIRef):
+            start = row.get("start")
+            found[str(thing)] = found.get(str(thing)) or (str(start) if start is not None else None)
+    return sorted(found.items())
+
+
+@dataclass(frozen=True)
+class VoidFacts:
+    """The dataset's description from the release's ``void.ttl``."""
+
+    graph: Graph
+    dataset: URIRef | None
+    counts: Mapping[str, int]
+    titles: Mapping[str, str]
+    descriptions: Mapping[str, str]
+
+
+def load_void(release_dir: Path) -> VoidFacts:
+    """Parse ``void.ttl`` (written by our own build, never fetched) and find the main dataset.
+
+    The main dataset is the ``void:Dataset`` that is no other dataset's subset.
+    """
+    graph = Graph()
+    path = release_dir / "void.ttl"
+    if path.is_file():
+        graph.parse(path, format="turtle")
+    datasets = set(graph.subjects(RDF.type, VOID.Dataset)) | set(
+        graph.subjects(RDF.type, DCAT.Dataset)
+    )
+    subsets = set(graph.objects(None, VOID.subset))
+    main = sorted((d for d in datasets if d not in subsets), key=str)
+    dataset = main[0] if main else None
+    counts: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    descriptions: dict[str, str] = {}
+    if isinstance(dataset, URIRef):
+        for key in (
+            "triples",
+            "entities",
+            "classes",
+            "properties",
+            "distinctSubjects",
+            "distinctObjects",
+        ):
+            value = graph.value(dataset, VOID[key])
+            if isinstance(value, Literal):
+                try:
+                    counts[key] = int(value)
+                except ValueError:
+                    continue
+        counts["subsets"] = len(set(graph.objects(dataset, VOID.subset)))
+        for value in graph.objects(dataset, DCTERMS.title):
+            if isinstance(value, Literal):
+                titles[value.language or ""] = str(value)
+        for value in graph.objects(dataset, DCTERMS.description):
+            if isinstance(value, Literal):
+                descriptions[value.language or ""] = str(value)
+    else:
+        dataset = None
+    return VoidFacts(graph, dataset, counts, titles, descriptions)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server behaves; every limit has a safe default."""
+
+    base_iri: str = BASE
+    timeout: float = 10.0
+    """Seconds a query may run before it is stopped."""
+    row_limit: int = 10_000
+    """Rows (or triples) a query answer may hold before it is cut, with the cut announced."""
+    max_body: int = 256 * 1024
+    """Bytes a request body may have."""
+
+
+
+@dataclass
+class Site:
+    """The release being served and everything derived from it at startup."""
+
+    settings: Settings
+    release_dir: Path
+    files: Mapping[str, ReleaseFile]
+    fingerprint: str
+    """A hash of the release's content (of ``SHA256SUMS``), the basis of every ETag."""
+    last_modified: datetime
+    void: VoidFacts
+    labels: Labels
+    graphs: Mapping[str, GraphInfo]
+    triples: int
+    queries: Mapping[str, Any] = field(default_factory=dict)
+    """The named queries offered as an API (kind ``cq``), by name."""
+    examples: Mapping[str, Any] = field(default_factory=dict)
+    """Queries offered as examples on the query page."""
+    lists: Mapping[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+
+    def etag(self, *variant: str) -> str:
+        """A strong ETag for one representation of one resource of this release."""
+        digest = hashlib.sha256("\0".join((self.fingerprint, __version__, *variant)).encode())
+        return '"' + digest.hexdigest()[:32] + '"'
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """The IRI namespaces served at this server's root: the configured base IRI, and the
+        graph's own namespace when a deployment publishes elsewhere (with redirects to it)."""
+        return tuple(dict.fromkeys((self.settings.base_iri, BASE)))
+
+    def local_path(self, iri: str) -> str | None:
+        """The server path of an IRI under a served namespace, else ``None``."""
+        for base in self.bases:
+            if iri.startswith(base):
+                return "/" + iri[len(base) :]
+        return None
+
+    def iris_of(self, path: str) -> list[str]:
+        """The IRIs a server path may stand for, the configured base IRI's first."""
+        return [base + path.lstrip("/") for base in self.bases]
+
+
+def load_site(
+    store: QueryStore,
+    release_dir: Path,
+    settings: Settings,
+    catalog: Mapping[str, Any] | None = None,
+) -> Site:
+    """Read the release folder and ask the store what the pages need to know.
+
+    These are the server's own fixed queries over its own release, so they run in this process
+    without a time budget (the store's workers are kept for the visitors' queries).
+
+    Raises:
+        ReleaseError: the folder lacks ``SHA256SUMS``.
+    """
+    files = release_files(release_dir)
+    sums = files[CHECKSUMS]
+    fingerprint = sums.sha256
+    modified = datetime.fromtimestamp(int(sums.path.stat().st_mtime), tz=UTC)
+    labels = load_labels(store)
+    graphs = load_graphs(store, labels)
+    total = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", timeout=None
+    )
+    triples = int(total.rows[0]["n"]) if total.rows else 0
+    catalog = dict(catalog or {})
+    named = {name: q for name, q in sorted(catalog.items()) if getattr(q, "kind", None) == "cq"}
+    lists = {
+        "states": things_of_class(store, str(CBSS.State)),
+        "projects": things_of_class(store, str(CBSS.Project)),
+    }
+    return Site(
+        settings=settings,
+        release_dir=release_dir,
+        files=files,
+        fingerprint=fingerprint,
+        last_modified=modified,
+        void=load_void(release_dir),
+        labels=labels,
+        graphs=graphs,
+        triples=triples,
+        queries=named,
+        examples=named,
+        lists=lists,
+    )
