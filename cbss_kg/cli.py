@@ -20,8 +20,16 @@ from cbss_kg.config import Project, ProjectNotFound
 from cbss_kg.export import ExportError
 from cbss_kg.load import LoadError
 from cbss_kg.namespaces import BASE
-from cbss_kg.queries import QueryFileError
+from cbss_kg.queries import (
+    ParameterError,
+    QueryError,
+    QueryFileError,
+    UnknownQuery,
+    load_catalog,
+)
 from cbss_kg.reason import InconsistencyError
+from cbss_kg.results import render
+from cbss_kg.store import StoreLoadError
 from cbss_kg.validate import CheckError
 
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -119,6 +127,73 @@ def fmt(check_only: bool) -> None:
         shown = path.relative_to(project.root).as_posix()
         click.echo(f"not canonical: {shown}" if check_only else f"reformatted: {shown}")
     sys.exit(FINDINGS if check_only and changed else OK)
+
+
+def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=VALUE`` options as a mapping.
+
+    Raises:
+        click.BadParameter: for an item without ``=`` or a name given twice.
+    """
+    params: dict[str, str] = {}
+    for item in values:
+        name, equals, value = item.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise click.BadParameter(f"--param {item!r} is not NAME=VALUE")
+        if name in params:
+            raise click.BadParameter(f"--param {name} is given twice")
+        params[name] = value
+    return params
+
+
+def _list_queries(project: Project) -> None:
+    with reported_failures():
+        catalog = load_catalog(project)
+    for query in catalog.values():
+        click.echo(f"{query.name}  [{query.kind}, {query.form}]  {query.summary}")
+        for param in query.params:
+            default = f", default {param.default}" if param.default is not None else ""
+            optional = ", optional" if not param.required and param.default is None else ""
+            about = f": {param.description}" if param.description else ""
+            click.echo(f"    --param {param.name}=...  ({param.type}{default}{optional}){about}")
+
+
+@main.command()
+@click.argument("name", metavar="NAME|FILE", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the query (repeat for more); IRIs may be CURIEs: id:state/LV.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]),
+              default="table", show_default=True,
+              help="A readable table, or SPARQL results JSON/CSV/TSV (a graph: JSON-LD for json).")
+@click.option("--endpoint", metavar="URL", help="Ask this SPARQL endpoint instead of the sources.")
+@click.option("--release", type=click.Path(file_okay=False, path_type=Path),
+              help="Ask this built release instead of the sources.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds the query may run before it is stopped.")
+@click.option("--list", "list_only", is_flag=True,
+              help="List the catalogue's queries and their parameters.")
+def query(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None,
+          release: Path | None, timeout: float, list_only: bool) -> None:
+    """Run a catalogue query by NAME, or the query in FILE (.rq), on the graph."""
+    project = _project()
+    if list_only:
+        _list_queries(project)
+        return
+    if name is None:
+        click.echo("give a query NAME or FILE (cbss-kg query --list shows the names)", err=True)
+        sys.exit(USAGE)
+    try:
+        with reported_failures():
+            result = pipeline.run_query(project, name, _parse_params(params), endpoint=endpoint,
+                                        release=release, timeout=timeout)
+    except (click.BadParameter, UnknownQuery, ParameterError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(USAGE)
+    except (QueryError, StoreLoadError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(FINDINGS)
+    click.echo(render(result, fmt), nl=False)
 
 
 def _base_iri(_ctx: click.Context, _param: click.Parameter, value: str) -> str:

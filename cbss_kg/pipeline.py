@@ -5,6 +5,8 @@ Nothing here prints; the CLI renders what these functions return.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +26,11 @@ from cbss_kg.load import (
     parse_text,
     read_source,
 )
-from cbss_kg.queries import Query, parse_query_file
+from cbss_kg.queries import Query, QueryFileError, UnknownQuery, bind, parse_query_file
 from cbss_kg.reason import infer
+from cbss_kg.remote import query_endpoint
+from cbss_kg.results import QueryResult
+from cbss_kg.store import EmbeddedStore
 from cbss_kg.validate import validate
 
 
@@ -139,3 +144,57 @@ def _same_graphs(left: Dataset, right: Dataset) -> bool:
     if names != {g.identifier for g in right.graphs() if len(g)}:
         return False
     return all(isomorphic(left.graph(name), right.graph(name)) for name in names)
+
+
+def find_query(project: Project, name_or_path: str) -> Query:
+    """A catalogue query by name (its file stem), or the query in a ``.rq`` file.
+
+    Raises:
+        UnknownQuery: no catalogue query has that name.
+        QueryFileError: the file is missing or unusable, or two catalogue files share the name.
+    """
+    if name_or_path.endswith(".rq") or "/" in name_or_path or os.sep in name_or_path:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise QueryFileError(path, "no such query file")
+        return parse_query_file(path)
+    files = sorted(project.queries_dir.rglob("*.rq"))
+    matches = [path for path in files if path.stem == name_or_path]
+    if not matches:
+        raise UnknownQuery(name_or_path, (path.stem for path in files))
+    if len(matches) > 1:
+        raise QueryFileError(matches[1], f"the name {name_or_path!r} is also used by {matches[0]}")
+    return parse_query_file(matches[0])
+
+
+def run_query(
+    project: Project,
+    name_or_path: str,
+    params: Mapping[str, str],
+    *,
+    endpoint: str | None = None,
+    release: Path | None = None,
+    timeout: float = 10.0,
+) -> QueryResult:
+    """Run a catalogue query (by name) or a ``.rq`` file with its parameters given as text.
+
+    The query runs on ``endpoint`` when given, else on the embedded store holding ``release``
+    when given, else on the project's sources as they are now (asserted triples, no inferences).
+
+    Raises:
+        UnknownQuery, QueryFileError: see :func:`find_query`.
+        ParameterError: a parameter is unknown, missing or ill-typed.
+        LoadError: a source file is malformed.
+        StoreLoadError: the release cannot be read.
+        QueryError: the query failed (syntax, time budget, endpoint), with the reason.
+    """
+    query = find_query(project, name_or_path)
+    bindings = bind(query, params)
+    if endpoint is not None:
+        return query_endpoint(endpoint, query.text, bindings=bindings, timeout=timeout)
+    if release is not None:
+        store = EmbeddedStore.open_release(release, workers=1)
+    else:
+        store = EmbeddedStore.from_dataset(load_project(project).dataset, workers=1)
+    with store:
+        return store.query(query.text, bindings=bindings, timeout=timeout)
