@@ -834,7 +834,6 @@ def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400
     axis = _Axis(first, last, left, width - 40)
     title = words["membership_title"].format(organisation=organisation)
     top = 74.0
-    row_height = 30.0
     document = svg.Document(
         width, 100, ident="membership", lang=lang, title=title,
         desc=words["membership_desc"].format(members=len(order), periods=len(periods)),
@@ -847,27 +846,77 @@ def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400
         "markerHeight": 8, "orient": "auto", "markerUnits": "userSpaceOnUse"})
     svg.add(marker, "path", {"d": "M0,0 L10,5 L0,10 z", "fill": "#333333"})
     svg.add(document.root, "text", {"x": 20, "y": 32, "class": "heading"}, title)
-    bottom = top + len(order) * row_height
-    axis.draw(document.root, top - 6, bottom, labels_at=(top - 12, bottom + 16))
     body = svg.add(document.root, "g", {"class": "members"})
+    y = top
     for number, member in enumerate(order):
-        y = top + number * row_height + row_height / 2
+        lanes = _pack_periods(members[member], axis, words)
+        height = len(lanes) * _PERIOD_ROW + 8
         group = svg.add(body, "g", {"class": "member"})
         if number % 2 == 0:
-            svg.add(group, "rect", {"x": 10, "y": y - row_height / 2, "width": width - 20,
-                                    "height": row_height, "fill": "#f5f5f5"})
-        svg.add(group, "text", {"x": left - 14, "y": y + 5, "text-anchor": "end",
-                                "class": "member-label"}, members[member][0].member_label)
-        for period in sorted(members[member], key=lambda p: (_first_date(p), p.iri)):
-            followed = bool(period.ends) and any(
-                other.starts and min(other.starts).earliest >= min(period.ends).earliest
-                for other in members[member] if other is not period)
-            _draw_period(document, group, period, axis, y, words, lang, arrow,
-                         show_cause=not followed)
+            svg.add(group, "rect", {"x": 10, "y": y, "width": width - 20, "height": height,
+                                    "fill": "#f5f5f5"})
+        svg.add(group, "text", {"x": left - 14, "y": y + 4 + _PERIOD_ROW / 2 + 5,
+                                "text-anchor": "end", "class": "member-label"},
+                members[member][0].member_label)
+        for lane, lane_periods in enumerate(lanes):
+            middle = y + 4 + lane * _PERIOD_ROW + _PERIOD_ROW / 2
+            for period in lane_periods:
+                followed = bool(period.ends) and any(
+                    other.starts and min(other.starts).earliest >= min(period.ends).earliest
+                    for other in members[member] if other is not period)
+                _draw_period(document, group, period, axis, middle, words, lang, arrow,
+                             show_cause=not followed)
+        y += height
+    bottom = y
+    axis.draw(document.root, top - 6, bottom, labels_at=(top - 12, bottom + 16))
+    grid = document.root[-1]
+    document.root.remove(grid)
+    document.root.insert(list(document.root).index(body), grid)
     legend_y = bottom + 50
     _membership_legend(document, legend_y, words, arrow)
     document.resize(width, legend_y + 26)
     return document.to_string()
+
+
+_PERIOD_ROW = 24.0
+_STUB_YEARS = 1.5
+
+
+def _stub_start(axis: _Axis, anchor: float) -> float:
+    """Where the dashed lead-in of a period with no known beginning starts."""
+    return max(axis.left + 14, anchor - axis.year_width * _STUB_YEARS)
+
+
+def _period_extent(period: _Period, axis: _Axis, words: dict[str, str]) -> tuple[float, float]:
+    """The horizontal room a period's drawing takes, including its notes."""
+    if period.starts:
+        left = min(axis.x(w.earliest) for w in period.starts)
+    elif period.attested or period.ends:
+        anchor = min(period.attested).earliest if period.attested else min(period.ends).earliest
+        left = _stub_start(axis, axis.x(anchor)) - 12
+    else:
+        note = f"{period.role} — {words['no_dates']}"
+        return axis.left, axis.left + 6 + svg.text_width(note, 11)
+    if period.ends:
+        right = max(axis.x(w.latest, end_of_day=True) for w in period.ends)
+        right += 6 + svg.text_width(period.cause or "", 11)
+    else:
+        right = axis.right
+    return left, right
+
+
+def _pack_periods(periods: list[_Period], axis: _Axis,
+                  words: dict[str, str]) -> list[list[_Period]]:
+    """Put a member's periods into as few sub-rows as possible without overlapping drawings."""
+    lanes: list[list[tuple[float, float, _Period]]] = []
+    ordered = sorted(periods, key=lambda p: (_period_extent(p, axis, words), p.iri))
+    for period in ordered:
+        left, right = _period_extent(period, axis, words)
+        lane = next((lane for lane in lanes if lane[-1][1] + 4 < left), None)
+        if lane is None:
+            lanes.append(lane := [])
+        lane.append((left, right, period))
+    return [[period for _, _, period in lane] for lane in lanes] or [[]]
 
 
 def _draw_period(document: svg.Document, parent: Element, period: _Period, axis: _Axis, y: float,
@@ -889,12 +938,13 @@ def _draw_period(document: svg.Document, parent: Element, period: _Period, axis:
                 left, right = _extent(axis, when)
                 svg.add(group, "rect", {"x": left, "y": y - height / 2, "width": right - left,
                                         "height": height, "fill": hatch, "stroke": colour})
-    elif period.attested:
-        solid_left = axis.x(min(period.attested).earliest)
-        stub = min(axis.year_width * 1.5, solid_left - axis.left)
-        svg.add(group, "line", {"x1": solid_left - stub, "y1": y, "x2": solid_left, "y2": y,
+    elif period.attested or period.ends:
+        anchor = min(period.attested).earliest if period.attested else min(period.ends).earliest
+        solid_left = axis.x(anchor)
+        stub_left = _stub_start(axis, solid_left)
+        svg.add(group, "line", {"x1": stub_left, "y1": y, "x2": solid_left, "y2": y,
                                 "stroke": colour, "stroke-width": 3, "stroke-dasharray": "4 3"})
-        svg.add(group, "text", {"x": solid_left - stub - 4, "y": y + 4, "text-anchor": "end",
+        svg.add(group, "text", {"x": stub_left - 3, "y": y + 4, "text-anchor": "end",
                                 "class": "period-note", "font-weight": "bold"}, "?")
     else:
         svg.add(group, "text", {"x": axis.left + 6, "y": y + 4, "class": "period-note"},
