@@ -531,7 +531,7 @@ async def sparql(request: Request) -> Response:
             request, offers, graph=conneg.is_graph_form(form), formats=operation.formats
         )
     except Problem:
-        await check_syntax(request, operation.query)
+        await check_query(request, operation.query)
         raise
     if fmt is HTML:
         return await query_page(request, operation.query)
@@ -545,8 +545,8 @@ async def sparql(request: Request) -> Response:
     return answer_response(answer)
 
 
-async def check_syntax(request: Request, text: str) -> None:
-    """Raise the parser's 400 for a malformed query, which takes precedence over a 406.
+async def check_query(request: Request, text: str) -> None:
+    """Raise the 400 of a malformed query or the 403 of a refused one, before any 406.
 
     Runs the query for at most its first row under the usual budget; reached only when no
     format the client accepts fits the query.
@@ -556,7 +556,7 @@ async def check_syntax(request: Request, text: str) -> None:
         await run_in_threadpool(
             request.app.state.store.query, text, timeout=site.settings.timeout, row_limit=0
         )
-    except QuerySyntaxError as exc:
+    except (QuerySyntaxError, QueryRejected) as exc:
         raise query_problem(exc, site.settings.timeout) from exc
     except QueryError:
         return
