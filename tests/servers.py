@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -35,12 +36,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
     """Wait until ``url`` answers (any HTTP status), failing early if the process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {_stderr(process)}")
+            output = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
         try:
             urllib.request.urlopen(url, timeout=1).close()
             return
@@ -49,10 +51,6 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"server did not answer {url} within {timeout} s")
-
-
-def _stderr(process: subprocess.Popen) -> str:
-    return process.stderr.read().decode(errors="replace") if process.stderr else ""
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -76,28 +74,38 @@ def oxigraph(location: Path, files: Sequence[Path] = ()) -> Iterator[str]:
             check=True, capture_output=True, timeout=120,
         )
     port = free_port()
-    process = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", process)
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        stop(process)
+    with tempfile.TemporaryDirectory() as logs:
+        log = Path(logs) / "oxigraph.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [binary, "serve-read-only", "--location", str(location),
+                 "--bind", f"127.0.0.1:{port}"],
+                stdout=sink, stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for(f"http://127.0.0.1:{port}/", process, log)
+            yield f"http://127.0.0.1:{port}/query"
+        finally:
+            stop(process)
 
 
 @contextmanager
 def cbss_server(release: Path, *extra: str) -> Iterator[str]:
-    """``python -m cbss_kg serve`` over a release; yields its base URL."""
+    """``python -m cbss_kg serve`` over a release (built first from the project); yields its URL.
+
+    The server's output goes to a file (a pipe nobody reads would block it once full).
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cbss_kg", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--release", str(release), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/health", process, timeout=60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
+    with tempfile.TemporaryDirectory() as logs:
+        log = Path(logs) / "serve.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "cbss_kg", "serve", "--host", "127.0.0.1",
+                 "--port", str(port), "--release", str(release), *extra],
+                stdout=sink, stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for(f"http://127.0.0.1:{port}/health", process, log, timeout=180)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process)
