@@ -300,3 +300,32 @@ def test_unknown_thing_or_view_is_an_error(graph: Graph, context: dict) -> None:
         jsonld.frame_view(graph, "state", str(ID["state/XX"]), context)
     with pytest.raises(KeyError):
         jsonld.frame_view(graph, "planet", LV, context)
+
+
+# --- the release -------------------------------------------------------------------------------
+
+
+def _assert_release_round_trip(out: Path) -> None:
+    """The JSON-LD download expands to exactly the graph of the Turtle download."""
+    context = json.loads((out / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    text = (out / "cbss-kg.jsonld").read_text(encoding="utf-8")
+    assert json.loads(text)["@context"] == context
+    turtle = Graph().parse(out / "cbss-kg.ttl")
+    assert len(turtle) > 0
+    assert isomorphic(_triples(jsonld.load_jsonld(text, context)), turtle)
+    assert context["name"] == {"@id": "skos:prefLabel", "@container": "@language"}
+
+
+def test_mini_release_json_ld_is_the_turtle_graph(mini_project, tmp_path: Path) -> None:
+    from cbss_kg import pipeline
+
+    _assert_release_round_trip(pipeline.build(mini_project, tmp_path / "dist").out)
+
+
+def test_release_json_ld_is_the_turtle_graph(release) -> None:
+    _assert_release_round_trip(release.out)
+    document = json.loads((release.out / "cbss-kg.jsonld").read_text(encoding="utf-8"))
+    latvia = _node(document, "state/LV")
+    assert latvia["name"]["lv"] == "Latvija"
+    types = [latvia["type"]] if isinstance(latvia["type"], str) else latvia["type"]
+    assert "State" in types
