@@ -789,6 +789,7 @@ def membership_periods(rows: Iterable[Row], lang: str = "en") -> tuple[str, list
                 _text(row, "role", lang) or (_curie(role) if role else ""),
                 _ROLE_GROUPS.get(role, "other") if isinstance(role, URIRef) else "other",
                 _text(row, "cause", lang))
+        period.cause = period.cause or _text(row, "cause", lang)
         when = When.parse(row.get("date"))
         if when is not None:
             target = {"start": period.starts, "end": period.ends,
