@@ -65,8 +65,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def oxigraph(location: Path, files: Sequence[Path] = ()) -> Iterator[str]:
-    """An Oxigraph server over ``location`` loaded with ``files``; yields its query endpoint."""
+def oxigraph(location: Path, files: Sequence[Path] = (), *extra: str) -> Iterator[str]:
+    """An Oxigraph server over ``location`` loaded with ``files``; yields its query endpoint.
+
+    ``extra`` are further ``oxigraph serve-read-only`` options (``--union-default-graph``).
+    """
     binary = oxigraph_binary()
     for path in files:
         subprocess.run(
@@ -79,7 +82,7 @@ def oxigraph(location: Path, files: Sequence[Path] = ()) -> Iterator[str]:
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [binary, "serve-read-only", "--location", str(location),
-                 "--bind", f"127.0.0.1:{port}"],
+                 "--bind", f"127.0.0.1:{port}", *extra],
                 stdout=sink, stderr=subprocess.STDOUT,
             )
         try:

@@ -68,7 +68,10 @@ def test_header_fields(catalog) -> None:
     assert query.tags == ("membership", "time")
     (param,) = query.params
     assert (param.name, param.type, param.default, param.required) == (
-        "date", "xsd:date", "2000-01-01", False
+        "date",
+        "xsd:date",
+        "2000-01-01",
+        False,
     )
     assert param.description == "the day to ask about"
     assert catalog["labels"].params[0].required
@@ -108,8 +111,7 @@ BAD_FILES = {
         "?day does not appear in the query",
     ),
     "param only in a comment and a string": (
-        HEADER.replace("name: date", "name: day")
-        + 'SELECT ?s WHERE { ?s ?p "?day" } # ?day\n',
+        HEADER.replace("name: date", "name: day") + 'SELECT ?s WHERE { ?s ?p "?day" } # ?day\n',
         "?day does not appear in the query",
     ),
     "unknown type": (HEADER.replace("xsd:date", "xsd:datum") + BODY, "unknown type 'xsd:datum'"),
@@ -145,8 +147,10 @@ def test_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
     [
         ("ASK { ?focus ?p ?message }", "must be a SELECT"),
         ("SELECT ?focus WHERE { ?focus ?p ?o }", "must select ?focus and ?message"),
-        ("#+ severity: fatal\nSELECT ?focus ?message WHERE { ?focus ?p ?message }",
-         "unknown severity"),
+        (
+            "#+ severity: fatal\nSELECT ?focus ?message WHERE { ?focus ?p ?message }",
+            "unknown severity",
+        ),
     ],
 )
 def test_checks_must_select_focus_and_message(tmp_path: Path, text: str, reason: str) -> None:
@@ -227,8 +231,9 @@ def test_each_type_makes_its_term(tmp_path: Path, kind, value, term) -> None:
     assert bind(query, {"v": value})["v"] == term
 
 
-@pytest.mark.parametrize(("kind", "value"), [("xsd:gYear", "92"), ("xsd:integer", "1.5"),
-                                             ("xsd:boolean", "yes")])
+@pytest.mark.parametrize(
+    ("kind", "value"), [("xsd:gYear", "92"), ("xsd:integer", "1.5"), ("xsd:boolean", "yes")]
+)
 def test_ill_typed_values_are_refused(tmp_path: Path, kind: str, value: str) -> None:
     text = f"#+ summary: x\n#+ params:\n#+   - name: v\n#+     type: {kind}\n" + (
         "SELECT ?s WHERE { ?s ?p ?v }\n"
@@ -345,7 +350,10 @@ def project_dir(tmp_path: Path) -> Path:
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "cbss_kg", "query", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -367,8 +375,11 @@ def test_command_table_is_readable(project_dir: Path) -> None:
 
 
 def test_command_runs_a_query_file(project_dir: Path, tmp_path: Path) -> None:
-    path = write(tmp_path / "mine", "count.rq",
-                 "#+ summary: count\n#+ kind: cq\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n")
+    path = write(
+        tmp_path / "mine",
+        "count.rq",
+        "#+ summary: count\n#+ kind: cq\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n",
+    )
     done = cli(project_dir, str(path), "--format", "csv")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "n"
@@ -393,8 +404,11 @@ def test_command_lists_the_catalogue(project_dir: Path) -> None:
         (("labels",), 2, "needs parameter 'thing'"),
         ((), 2, "give a query NAME or FILE"),
         (("missing.rq",), 1, "no such query file"),
-        (("state-by-label", "-p", "name=x", "--endpoint", "http://127.0.0.1:9/sparql"), 1,
-         "cannot reach"),
+        (
+            ("state-by-label", "-p", "name=x", "--endpoint", "http://127.0.0.1:9/sparql"),
+            1,
+            "cannot reach",
+        ),
     ],
 )
 def test_command_errors_are_one_line_without_traceback(project_dir, args, code, message) -> None:
@@ -411,8 +425,11 @@ def test_command_reports_a_syntax_error_and_a_timeout(project_dir: Path, tmp_pat
     assert done.returncode == 1
     assert "broken.rq" in done.stderr and "SPARQL syntax error" in done.stderr
     product = " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(6))
-    slow = write(tmp_path / "mine", "slow.rq",
-                 f"#+ summary: x\n#+ kind: cq\nSELECT (COUNT(*) AS ?n) WHERE {{ {product} }}\n")
+    slow = write(
+        tmp_path / "mine",
+        "slow.rq",
+        f"#+ summary: x\n#+ kind: cq\nSELECT (COUNT(*) AS ?n) WHERE {{ {product} }}\n",
+    )
     done = cli(project_dir, str(slow), "--timeout", "1")
     assert done.returncode == 1, done.stderr
     assert "time budget of 1 s" in done.stderr

@@ -27,11 +27,16 @@ def result() -> QueryResult:
         form="select",
         variables=("thing", "label", "value"),
         rows=[
-            {"thing": LATVIA, "label": Literal("Latvija", lang="lv"),
-             "value": Literal("1992-03-06", datatype=URIRef(XSD + "date"))},
+            {
+                "thing": LATVIA,
+                "label": Literal("Latvija", lang="lv"),
+                "value": Literal("1992-03-06", datatype=URIRef(XSD + "date")),
+            },
             {"thing": BNode("b0"), "label": Literal(TRICKY), "value": Literal(7)},
-            {"thing": URIRef("http://example.org/x"), "value": Literal("x", datatype=URIRef(
-                "http://example.org/type"))},
+            {
+                "thing": URIRef("http://example.org/x"),
+                "value": Literal("x", datatype=URIRef("http://example.org/type")),
+            },
         ],
     )
 
@@ -71,7 +76,9 @@ def test_xml_follows_the_spec(result: QueryResult) -> None:
     ns = {"r": "http://www.w3.org/2005/sparql-results#"}
     root = ET.fromstring(render(result, "xml"))
     assert [v.get("name") for v in root.findall("r:head/r:variable", ns)] == [
-        "thing", "label", "value"
+        "thing",
+        "label",
+        "value",
     ]
     label = root.find("r:results/r:result/r:binding[@name='label']/r:literal", ns)
     assert label.text == "Latvija"
@@ -91,9 +98,7 @@ def test_csv_follows_the_spec(result: QueryResult) -> None:
 def test_tsv_writes_terms_with_escapes(result: QueryResult) -> None:
     lines = render(result, "tsv").split("\n")
     assert lines[0] == "?thing\t?label\t?value"
-    assert lines[1].split("\t") == [
-        f"<{LATVIA}>", '"Latvija"@lv', f'"1992-03-06"^^<{XSD}date>'
-    ]
+    assert lines[1].split("\t") == [f"<{LATVIA}>", '"Latvija"@lv', f'"1992-03-06"^^<{XSD}date>']
     assert lines[2].split("\t")[1] == '"Line one,\\n\\"two\\"\\tand \\\\ three"'
     assert lines[3].split("\t")[1] == ""
     assert len(lines) == 5 and lines[4] == ""
@@ -131,10 +136,16 @@ def test_table_says_when_rows_were_cut(result: QueryResult) -> None:
 @pytest.fixture
 def graph_result() -> QueryResult:
     triples = [
-        (LATVIA, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
-         Literal("Latvija", lang="lv")),
-        (LATVIA, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-         URIRef("https://w3id.org/cbss-kg/ontology#State")),
+        (
+            LATVIA,
+            URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+            Literal("Latvija", lang="lv"),
+        ),
+        (
+            LATVIA,
+            URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            URIRef("https://w3id.org/cbss-kg/ontology#State"),
+        ),
     ]
     return QueryResult(form="graph", triples=triples)
 
