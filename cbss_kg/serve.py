@@ -19,6 +19,7 @@ fixed mapping, and no request ever makes the server reach the network.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import urllib.parse
@@ -74,6 +75,7 @@ MAX_FIELDS = 100
 STATIC_FILES = {
     "style.css": "text/css; charset=utf-8",
     "query.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 
 PAGE_CSP = (
@@ -876,7 +878,10 @@ async def thing(request: Request) -> Response:
         site,
         etag,
         headers,
-        lambda: Response(serialize(description, fmt), media_type=_content_type(fmt)),
+        lambda: Response(
+            serialize(description, fmt, request.app.state.jsonld_context),
+            media_type=_content_type(fmt),
+        ),
     )
 
 
@@ -1051,6 +1056,29 @@ async def download(request: Request) -> Response:
         etag,
         headers,
         lambda: FileResponse(file.path, media_type=file.media_type, stat_result=None),
+    )
+
+
+def _release_context(site: Site) -> dict[str, Any] | None:
+    """The release's JSON-LD context (``context.jsonld``), used for every JSON-LD answer."""
+    file = site.files.get("context.jsonld")
+    if file is None:
+        return None
+    return json.loads(Path(file.path).read_text(encoding="utf-8"))["@context"]
+
+
+async def json_ld_context(request: Request) -> Response:
+    """The JSON-LD context at its stable IRI (``https://w3id.org/cbss-kg/context.jsonld``)."""
+    site: Site = request.app.state.site
+    file = site.files.get("context.jsonld")
+    if file is None:
+        raise Problem(404, "not-found", "this release has no JSON-LD context")
+    return conditional(
+        request,
+        site,
+        '"' + file.sha256 + '"',
+        {},
+        lambda: FileResponse(file.path, media_type="application/ld+json", stat_result=None),
     )
 
 
@@ -1268,6 +1296,7 @@ def create_app(
         Route("/download/{name}", _wrap(download), methods=["GET"]),
         Route("/.well-known/void", _wrap(void), methods=["GET"]),
         Route("/health", _wrap(health), methods=["GET"]),
+        Route("/context.jsonld", _wrap(json_ld_context), methods=["GET"]),
         Route("/static/{name}", _wrap(static), methods=["GET"]),
         Route("/{path:path}", _wrap(thing), methods=["GET"]),
     ]
@@ -1298,6 +1327,7 @@ def create_app(
     app.state.renderer = renderer
     app.state.static = _load_static()
     app.state.documents = documents_of(site, renderer, ontology_page)
+    app.state.jsonld_context = _release_context(site)
     return app
 
 
