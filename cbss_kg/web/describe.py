@@ -18,6 +18,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from cbss_kg import jsonld
 from cbss_kg.namespaces import GRAPH, PREFIXES
 from cbss_kg.web import i18n
 from cbss_kg.web.conneg import JSON_LD, N_TRIPLES, RDF_XML, TRIG, TURTLE, Format
@@ -152,8 +153,14 @@ def describe(store: QueryStore, iri: str) -> Description:
     return description
 
 
-def serialize(description: Description, fmt: Format) -> bytes:
-    """The description in an RDF format; TriG keeps each statement in its source's graph."""
+def serialize(
+    description: Description, fmt: Format, context: Mapping[str, Any] | None = None
+) -> bytes:
+    """The description in an RDF format; TriG keeps each statement in its source's graph.
+
+    JSON-LD is compacted with the project's ``context`` (the release's ``context.jsonld``) and
+    refers to it by its stable IRI, so it reads as plain JSON (``"name": {"lv": …}``).
+    """
     if fmt == TRIG:
         return description.dataset().serialize(format="trig", encoding="utf-8")
     graph = description.graph()
@@ -163,6 +170,9 @@ def serialize(description: Description, fmt: Format) -> bytes:
         return graph.serialize(format="nt", encoding="utf-8")
     if fmt == RDF_XML:
         return graph.serialize(format="pretty-xml", encoding="utf-8")
+    if fmt == JSON_LD and context is not None:
+        document = jsonld.compact_graph(graph, context, embed_context=False)
+        return jsonld.dumps(document).encode("utf-8")
     if fmt == JSON_LD:
         return graph.serialize(
             format="json-ld", context=used_prefixes(graph), auto_compact=True, encoding="utf-8"
