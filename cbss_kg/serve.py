@@ -43,7 +43,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from cbss_kg import __version__
+from cbss_kg import __version__, docs
 from cbss_kg.config import Project
 from cbss_kg.namespaces import ID, ONTOLOGY_IRI
 from cbss_kg.queries import ParameterError, Query, bind, load_catalog, tokenize
@@ -68,6 +68,9 @@ JSON = Format(
 )
 ERROR_FORMATS = (PLAIN, JSON, HTML)
 """What an error is written in; plain text unless the client prefers JSON or HTML."""
+
+PICTURES = ("membership.svg", "timeline.svg", "participation.svg")
+"""Charts of the release shown on the home page, when the release has them."""
 
 MAX_FIELDS = 100
 """Form fields a POST may have (a query needs a handful)."""
@@ -1015,6 +1018,7 @@ async def home(request: Request) -> Response:
             projects=entries("projects"),
             title=site.void.titles.get(page.lang),
             description=site.void.descriptions.get(page.lang),
+            pictures=[site.files[name] for name in PICTURES if name in site.files],
         )
         return html_response(body)
 
@@ -1141,7 +1145,7 @@ def ontology_listing(
 ) -> Callable[[PageContext], tuple[str, str]]:
     """The built-in page for the ontology: its classes and properties with labels and definitions.
 
-    Used when no richer renderer is plugged in with ``create_app(ontology_page=...)``.
+    Used when no richer documentation is plugged in with ``create_app(ontology_page=...)``.
     """
     from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
@@ -1225,7 +1229,7 @@ def _read_graph(path: Path) -> Graph:
 
 
 def documents_of(
-    site: Site, renderer: Renderer, ontology_page: Callable[[Graph, PageContext], str] | None
+    site: Site, renderer: Renderer, ontology_page: Callable[[str], str] | None
 ) -> dict[str, Document]:
     """The resources served whole: the ontology (and its version IRI) and the shapes."""
     from rdflib.namespace import OWL
@@ -1237,7 +1241,7 @@ def documents_of(
     else:
 
         def html(page: PageContext) -> tuple[str, str]:
-            return ontology_page(ontology, page), DOC_CSP
+            return ontology_page(page.lang), DOC_CSP
 
     documents = {"/ontology": Document(ontology, html)}
     for version in ontology.objects(URIRef(ONTOLOGY_IRI), OWL.versionIRI):
@@ -1250,6 +1254,29 @@ def documents_of(
 
 
 # The application ------------------------------------------------------------------------------
+
+
+class CommonHeaders:
+    """ASGI middleware giving every answer ``X-Content-Type-Options: nosniff`` (a download is
+    never run as a page or script) and a referrer policy that keeps query texts on this site."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []),
+                           (b"x-content-type-options", b"nosniff"),
+                           (b"referrer-policy", b"same-origin")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -1276,13 +1303,14 @@ def create_app(
     store: EmbeddedStore,
     site: Site,
     *,
-    ontology_page: Callable[[Graph, PageContext], str] | None = None,
+    ontology_page: Callable[[str], str] | None = None,
 ) -> Starlette:
     """The ASGI application serving ``site`` from ``store``.
 
     Args:
-        ontology_page: renders the ontology's HTML page (for richer generated documentation);
-            by default a listing of classes and properties with their labels and definitions.
+        ontology_page: the ontology's HTML page in a language (``"en"``, ``"lv"``), for richer
+            generated documentation; by default a listing of classes and properties with their
+            labels and definitions.
     """
     renderer = Renderer()
     routes = [
@@ -1301,6 +1329,7 @@ def create_app(
         Route("/{path:path}", _wrap(thing), methods=["GET"]),
     ]
     middleware = [
+        Middleware(CommonHeaders),
         Middleware(
             CORSMiddleware,
             allow_origins=["*"],
@@ -1331,6 +1360,22 @@ def create_app(
     return app
 
 
+def documentation(site: Site) -> Callable[[str], str]:
+    """The ontology's generated documentation (:mod:`cbss_kg.docs`), rendered once per language
+    at startup, with the graph's own IRIs linked to this server's pages."""
+    ontology = _read_graph(site.release_dir / "ontology.ttl")
+    data = _read_graph(site.release_dir / "cbss-kg.ttl")
+
+    def href(iri: str) -> str:
+        return site.local_path(iri) or iri
+
+    pages = {
+        lang: docs.render_ontology_html(ontology, data, lang=lang, href=href)
+        for lang in i18n.LANGUAGES
+    }
+    return pages.__getitem__
+
+
 def run(
     project: Project,
     release: Path,
@@ -1338,7 +1383,7 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     settings: Settings | None = None,
-    ontology_page: Callable[[Graph, PageContext], str] | None = None,
+    ontology_page: Callable[[str], str] | None = None,
 ) -> None:
     """Load a built ``release`` into the embedded store and serve it until interrupted.
 
@@ -1349,7 +1394,7 @@ def run(
     store = EmbeddedStore.open_release(release)
     try:
         site = load_site(store, release, settings, catalog)
-        app = create_app(store, site, ontology_page=ontology_page)
+        app = create_app(store, site, ontology_page=ontology_page or documentation(site))
         log.info("serving %d statements from %s", site.triples, release)
         config = uvicorn.Config(
             app,

@@ -8,6 +8,7 @@ own project, as ``cbss-kg serve`` would in production.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rdflib import Graph
+
+from cbss_kg.jsonld import CONTEXT_IRI
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -55,6 +59,14 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def jsonld(self, content: bytes) -> Graph:
+        """Parse a JSON-LD answer, resolving the project's context from this server (the tests
+        never reach the network, and rdflib would fetch a context named by its IRI)."""
+        document = json.loads(content)
+        if isinstance(document, dict) and document.get("@context") == CONTEXT_IRI:
+            document["@context"] = self.get("/context.jsonld").json()["@context"]
+        return Graph().parse(data=json.dumps(document), format="json-ld")
 
 
 def free_port() -> int:
@@ -103,8 +115,10 @@ def stop_server(server: Server) -> None:
 
 
 def fixture_project(root: Path) -> Path:
-    """A copy of the fixture project; ``pyproject.toml`` marks it as a project root."""
+    """A copy of the fixture project with the repository's views (the build draws pictures from
+    them); ``pyproject.toml`` marks it as a project root."""
     shutil.copytree(FIXTURE_PROJECT, root, dirs_exist_ok=True)
+    shutil.copytree(REPO / "queries" / "views", root / "queries" / "views", dirs_exist_ok=True)
     (root / "pyproject.toml").write_text("", encoding="utf-8")
     return root
 

@@ -76,6 +76,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "projects": "Projects",
         "states": "States",
         "tools": "Use the data",
+        "pictures": "At a glance",
         "tool_query": (
             "Ask your own question in SPARQL, or start from one of the prepared questions."
         ),
@@ -186,6 +187,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "projects": "Projekti",
         "states": "Valstis",
         "tools": "Datu izmantošana",
+        "pictures": "Pārskats",
         "tool_query": (
             "Uzdodiet savu jautājumu SPARQL valodā vai sāciet no kāda sagatavota jautājuma."
         ),

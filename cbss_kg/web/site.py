@@ -35,6 +35,7 @@ MEDIA_TYPES = {
     ".rdf": "application/rdf+xml",
     ".gz": "application/gzip",
     ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 
 FILE_DESCRIPTIONS = {
@@ -61,6 +62,14 @@ FILE_DESCRIPTIONS = {
     ),
     "context.jsonld": ("The JSON-LD context", "JSON-LD konteksts"),
     "void.ttl": ("VoID and DCAT description of the dataset", "Datu kopas VoID un DCAT apraksts"),
+    "ontology.html": ("The ontology's documentation, one page", "Ontoloģijas dokumentācija"),
+    "ontology.svg": ("Class diagram of the ontology", "Ontoloģijas klašu diagramma"),
+    "membership.svg": ("Chart: who was a member of the council when, by source",
+                       "Diagramma: kas un kad bija padomes dalībnieks, pēc avotiem"),
+    "timeline.svg": ("Chart: the events of the graph on a time line",
+                     "Diagramma: grafa notikumi uz laika ass"),
+    "participation.svg": ("Chart: which states took part in which projects",
+                          "Diagramma: kuras valstis piedalījās kuros projektos"),
     CHECKSUMS: (
         "SHA-256 checksums of every other file (sha256sum -c)",
         "Visu pārējo datņu SHA-256 kontrolsummas (sha256sum -c)",
