@@ -53,6 +53,11 @@ MEDIA_TYPES = {
     "ontology.ttl": "text/turtle",
     "shapes.ttl": "text/turtle",
     "context.jsonld": "application/ld+json",
+    "ontology.html": "text/html",
+    "ontology.svg": "image/svg+xml",
+    "timeline.svg": "image/svg+xml",
+    "participation.svg": "image/svg+xml",
+    "membership.svg": "image/svg+xml",
     "void.ttl": "text/turtle",
     "SHA256SUMS": "text/plain",
 }
@@ -95,6 +100,7 @@ def write_release(
     *,
     base_iri: str,
     version: str,
+    documents: Mapping[str, str] | None = None,
 ) -> tuple[tuple[Path, ...], ReleaseStats]:
     """Write a complete release into ``out``, replacing the previous one only when complete.
 
@@ -105,6 +111,8 @@ def write_release(
         out: the release folder; it must not exist, be empty, or hold a previous release.
         base_iri: where the release is published (SPARQL endpoint and download links).
         version: stamped as the ontology's ``owl:versionInfo`` and version IRI.
+        documents: generated pages and pictures (``ontology.html``, ``*.svg``) by file name,
+            written, described and checksummed like every other file.
 
     Returns:
         The paths written, and the release's counts.
@@ -145,6 +153,10 @@ def write_release(
         "shapes.ttl": lambda: turtle(relabel_blank_nodes({_SHAPES: shapes})[_SHAPES]).encode(),
         "context.jsonld": lambda: _json(context),
     }
+    for name, text in (documents or {}).items():
+        if name not in MEDIA_TYPES or name in writers:
+            raise ExportError(f"{name} is not a document of a release")
+        writers[name] = lambda text=text: text.encode()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
@@ -164,7 +176,8 @@ def write_release(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return tuple(out / name for name in MEDIA_TYPES), stats
+    written = {*writers, "void.ttl", RELEASE_MARKER}
+    return tuple(out / name for name in MEDIA_TYPES if name in written), stats
 
 
 # --- serializations ------------------------------------------------------------------------------

@@ -327,9 +327,21 @@ def view_rows(data: Dataset | Graph, view: Query,
     return [{str(k): v for k, v in row.asdict().items()} for row in result]
 
 
+class MissingView(LookupError):
+    """The catalogue lacks a view a picture is drawn from."""
+
+
 def render_pictures(data: Dataset, catalog: Mapping[str, Query], *,
                     lang: str = "en") -> dict[str, str]:
-    """Draw every picture from ``data`` with the views of ``catalog``: file name → SVG text."""
+    """Draw every picture from ``data`` with the views of ``catalog``: file name → SVG text.
+
+    Raises:
+        MissingView: ``queries/views/<view>.rq`` is not in the catalogue.
+    """
+    for name, view in PICTURES.items():
+        if view not in catalog or catalog[view].kind != "view":
+            raise MissingView(f"{name} is drawn from the view queries/views/{view}.rq, "
+                              "which the project does not have")
     return {
         name: RENDERERS[view](view_rows(data, catalog[view]), lang=lang)
         for name, view in PICTURES.items()

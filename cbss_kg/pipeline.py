@@ -13,7 +13,7 @@ from pathlib import Path
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
-from cbss_kg import __version__
+from cbss_kg import __version__, docs, pictures
 from cbss_kg.config import Project
 from cbss_kg.export import write_release
 from cbss_kg.findings import Report
@@ -21,12 +21,20 @@ from cbss_kg.load import (
     FORMATS,
     ONTOLOGY_GRAPH,
     LoadError,
+    Sources,
     canonical_layout,
     load_project,
     parse_text,
     read_source,
 )
-from cbss_kg.queries import Query, QueryFileError, UnknownQuery, bind, parse_query_file
+from cbss_kg.queries import (
+    Query,
+    QueryFileError,
+    UnknownQuery,
+    bind,
+    load_catalog,
+    parse_query_file,
+)
 from cbss_kg.reason import infer
 from cbss_kg.remote import query_endpoint
 from cbss_kg.results import QueryResult
@@ -94,8 +102,20 @@ def build(project: Project, out: Path) -> BuildResult:
         out,
         base_iri=project.base_iri,
         version=__version__,
+        documents=documents(project, sources),
     )
     return BuildResult(out, report, files, stats.asserted, stats.inferred)
+
+
+def documents(project: Project, sources: Sources) -> dict[str, str]:
+    """The release's generated pages and pictures: the ontology's documentation and class
+    diagram, and the pictures drawn from ``queries/views`` (in English; the server draws both
+    languages on request)."""
+    return {
+        "ontology.html": docs.render_ontology_html(sources.ontology, sources.union()),
+        "ontology.svg": docs.render_class_diagram(sources.ontology),
+        **pictures.render_pictures(sources.dataset, load_catalog(project)),
+    }
 
 
 def source_files(project: Project) -> list[Path]:
