@@ -132,10 +132,6 @@ class Query:
     tags: tuple[str, ...] = ()
     description: str = ""
 
-    def param(self, name: str) -> Param | None:
-        """The parameter called ``name``, if the query declares one."""
-        return next((p for p in self.params if p.name == name), None)
-
 
 def _display(path: Path) -> str:
     """``path`` relative to the working folder when it is below it, so messages stay short."""

@@ -193,7 +193,7 @@ def _used_prefixes(triples: Sequence[ox.Triple]) -> dict[str, str]:
         for term in (triple.subject, triple.predicate, triple.object):
             if type(term) is ox.NamedNode:
                 iris.add(term.value)
-            elif type(term) is ox.Literal:
+            elif type(term) is ox.Literal and not term.language:
                 iris.add(term.datatype.value)
     return {p: ns for p, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
 
@@ -292,7 +292,10 @@ def worker_main(fd: int) -> None:
             reply = ("ok", *_run(store, *request))
         except QueryError as error:
             reply = (type(error).__name__, str(error))
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:  # the parent is gone
+            return
 
 
 class _Worker:
