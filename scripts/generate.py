@@ -304,7 +304,7 @@ class Generator:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self._plant_rng = random.Random(self.seed + 1)
-        self._turn = 0
+        self._turns: dict[tuple[str, ...], int] = {}
 
     def writer(self, file: str, graph: str) -> Callable[[str, str, str], None]:
         """``add(subject, predicate, object)`` into one file and graph (terms as :func:`term`)."""
@@ -316,11 +316,12 @@ class Generator:
         return write
 
     def plant(self, *kinds: str) -> str | None:
-        """Whether the next entity gets a violation, and which of ``kinds`` (taken in turn)."""
+        """Whether the next entity gets a violation, and which of ``kinds`` (each in turn)."""
         if self.rate <= 0 or self._plant_rng.random() >= self.rate:
             return None
-        self._turn += 1
-        return kinds[self._turn % len(kinds)]
+        turn = self._turns.get(kinds, 0)
+        self._turns[kinds] = turn + 1
+        return kinds[turn % len(kinds)]
 
     def record(self, kind: str, focus: str, path: str | None) -> None:
         self.violations.append(
@@ -346,6 +347,7 @@ class Generator:
         add = self.writer(file, graph)
         node = f"id:interval/{slug}"
         add(node, "rdf:type", "time:Interval")
+        self.labels(file, graph, node, f"periods {slug}", f"period {slug}")
         kind = None
         if begin:
             kind = (
@@ -362,6 +364,7 @@ class Generator:
             instant = f"id:instant/{slug}-{name}"
             add(node, "time:hasBeginning" if name == "start" else "time:hasEnd", instant)
             add(instant, "rdf:type", "time:Instant")
+            self.labels(file, graph, instant, f"brīdis {slug} {name}", f"instant {slug} {name}")
             add(instant, PRECISION[prec], typed(date_value(*ymd, prec), DATATYPE[prec]))
             if name == "start" and kind == "two-precisions":
                 other = "year" if prec != "year" else "day"
@@ -405,13 +408,28 @@ class Generator:
                 self.labels("vocabularies", EDITORIAL, node, lv, en)
 
     def editorial(self) -> None:
+        """The project itself and its editorial graph, described as in data/sources.trig."""
         add = self.writer("sources", METADATA)
-        note = "<https://example.org/editorial>"
+        project, note = "id:org/cbss-kg", "id:work/cbss-kg-editorial"
+        add(project, "rdf:type", "prov:Organization")
+        add(project, "rdf:type", "foaf:Organization")
+        add(project, "foaf:homepage", "<https://w3id.org/cbss-kg/>")
+        self.labels("sources", METADATA, project, "Projekts cbss-kg", "cbss-kg project")
+        add(note, "rdf:type", "foaf:Document")
+        add(note, "rdf:type", "schema:CreativeWork")
+        add(note, "dct:title", lit("cbss-kg editorial additions", "en"))
+        add(note, "dct:language", "oplang:ENG")
+        add(note, "dct:publisher", project)
+        self.labels(
+            "sources",
+            METADATA,
+            note,
+            "cbss-kg redakcionālie papildinājumi",
+            "cbss-kg editorial additions",
+        )
         add(EDITORIAL, "rdf:type", "cbss:SourceGraph")
         add(EDITORIAL, "prov:wasDerivedFrom", note)
-        add(note, "rdf:type", "foaf:Document")
-        add(note, "dct:title", lit("Translations and structure added by the project", "en"))
-        add(note, "dct:language", "oplang:ENG")
+        add(EDITORIAL, "prov:wasAttributedTo", project)
         publisher = "id:org/example-publisher"
         self.writer("organisations", METADATA)(publisher, "rdf:type", "org:FormalOrganization")
         self.labels("organisations", METADATA, publisher, "Datu izdevējs", "Data publisher")
@@ -518,6 +536,7 @@ class Unit:
         for n in range(1, 7):
             node = f"id:passage/{tag}-{n:02d}"
             add(node, "rdf:type", "cbss:SourcePassage")
+            gen.labels("sources", self.page, node, f"Teikums {i}-{n}", f"Sentence {i}-{n}")
             add(node, "dct:isPartOf", f"<{self.page_url}>")
             add(node, "schema:position", typed(str(n), "xsd:integer"))
             add(node, "prov:value", lit(f"Padomes {i} teikums {n}: sintētisks teksts.", "lv"))
@@ -609,6 +628,7 @@ class Unit:
             obligation = f"id:obligation/{tag}-{n}"
             add(node, "cbss:imposes", obligation)
             add(obligation, "rdf:type", "cbss:Obligation")
+            gen.labels("acts", self.page, obligation, f"Pienākums {i}-{n}", f"Obligation {i}-{n}")
             add(obligation, "cbss:obligedAgent", self.tf)
             add(obligation, "dct:description", lit(f"Pienākums {i}-{n}", "lv"))
             gen.writer("acts", EDITORIAL)(
@@ -771,6 +791,7 @@ class Unit:
             gen.labels("projects", self.page, work, f"Vadlīnijas {i}-{n}", f"Guidelines {i}-{n}")
             outcome = f"id:outcome/{tag}-{n}"
             add(outcome, "rdf:type", "cbss:ProjectOutcome")
+            gen.labels("projects", self.page, outcome, f"Rezultāts {i}-{n}", f"Outcome {i}-{n}")
             add(outcome, "cbss:outcomeOf", project)
             add(outcome, "dct:description", lit(f"Rezultāts {i}-{n}", "lv"))
             add_editorial(outcome, "dct:description", lit(f"Outcome {i}-{n}", "en"))
@@ -835,6 +856,7 @@ class Unit:
             amount = f"id:grant/{tag}-project-{n}-amount"
             add(grant, "schema:amount", amount)
             add(amount, "rdf:type", "schema:MonetaryAmount")
+            gen.labels("funding", self.news, amount, f"Summa {i}-{n}", f"Amount {i}-{n}")
             add(amount, "schema:value", typed(str(10000 * (n + 1) + i), "xsd:decimal"))
             add(amount, "schema:currency", lit("EUR"))
         else:
