@@ -20,6 +20,7 @@ from cbss_kg.config import Project, ProjectNotFound
 from cbss_kg.export import ExportError
 from cbss_kg.load import LoadError
 from cbss_kg.namespaces import BASE
+from cbss_kg.pictures import MissingView
 from cbss_kg.queries import (
     ParameterError,
     QueryError,
@@ -41,6 +42,7 @@ FAILURES: tuple[type[Exception], ...] = (
     CheckError,
     InconsistencyError,
     ExportError,
+    MissingView,
 )
 """Errors that mean "the input is wrong", reported as their message with exit code 1."""
 
@@ -110,6 +112,26 @@ def build(out: Path) -> None:
         f"{result.inferred:,} inferred."
     )
     click.echo(result.report.to_text(), nl=False)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/docs"),
+    show_default=True,
+    help="Where to write the pages and pictures (files there with the same names are replaced).",
+)
+@click.option("--lang", type=click.Choice(["en", "lv"]), default="en", show_default=True,
+              help="The language of the pages and pictures.")
+def docs(out: Path, lang: str) -> None:
+    """Write the ontology's documentation, its class diagram and the pictures of the graph."""
+    project = _project()
+    with reported_failures():
+        written = pipeline.write_documents(project, out, lang=lang)
+    for path in written:
+        click.echo(f"  {path.name:<18} {path.stat().st_size:>10,} bytes")
+    click.echo(f"Wrote {len(written)} files to {out}.")
 
 
 @main.command()

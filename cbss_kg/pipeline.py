@@ -107,15 +107,25 @@ def build(project: Project, out: Path) -> BuildResult:
     return BuildResult(out, report, files, stats.asserted, stats.inferred)
 
 
-def documents(project: Project, sources: Sources) -> dict[str, str]:
-    """The release's generated pages and pictures: the ontology's documentation and class
-    diagram, and the pictures drawn from ``queries/views`` (in English; the server draws both
-    languages on request)."""
+def documents(project: Project, sources: Sources, *, lang: str = "en") -> dict[str, str]:
+    """The generated pages and pictures by file name: the ontology's documentation and class
+    diagram, and the pictures drawn from ``queries/views``. The release has them in English; the
+    server draws both languages on request."""
     return {
-        "ontology.html": docs.render_ontology_html(sources.ontology, sources.union()),
-        "ontology.svg": docs.render_class_diagram(sources.ontology),
-        **pictures.render_pictures(sources.dataset, load_catalog(project)),
+        "ontology.html": docs.render_ontology_html(sources.ontology, sources.union(), lang=lang),
+        "ontology.svg": docs.render_class_diagram(sources.ontology, lang=lang),
+        **pictures.render_pictures(sources.dataset, load_catalog(project), lang=lang),
     }
+
+
+def write_documents(project: Project, out: Path, *, lang: str = "en") -> list[Path]:
+    """Write :func:`documents` into ``out`` (created if needed) and return the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in documents(project, load_project(project), lang=lang).items():
+        (out / name).write_text(text, encoding="utf-8")
+        written.append(out / name)
+    return written
 
 
 def source_files(project: Project) -> list[Path]:

@@ -7,8 +7,11 @@ ontology as it grows; counter-examples edit a copy of the ontology and watch the
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from html5rdf import HTMLParser
@@ -276,3 +279,19 @@ def test_diagram_and_page_are_deterministic(ontology: Graph, data: Graph) -> Non
 def test_unknown_language_is_refused(ontology: Graph) -> None:
     with pytest.raises(ValueError, match="unsupported language"):
         docs.render_class_diagram(ontology, lang="de")
+
+
+def test_docs_command_writes_the_pages_and_pictures(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    run = subprocess.run([sys.executable, "-m", "cbss_kg", "docs", "--out", str(out), "--lang",
+                          "lv"], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(["ontology.html", "ontology.svg", "timeline.svg",
+                              "participation.svg", "membership.svg"])
+    page = HTMLParser(strict=True, namespaceHTMLElements=False).parse(
+        (out / "ontology.html").read_text(encoding="utf-8"))
+    assert page.get("lang") == "lv"
+    for name in written:
+        if name.endswith(".svg"):
+            assert ET.parse(out / name).getroot().get("lang") == "lv"
