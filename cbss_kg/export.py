@@ -121,7 +121,7 @@ def write_release(
         ExportError: ``out`` holds something that is not a release.
     """
     out = Path(os.path.abspath(out))
-    _check_replaceable(out)
+    check_replaceable(out)
     asserted = {
         name: _stamped(g, version) if name == ONTOLOGY_GRAPH else g for name, g in graphs.items()
     }
@@ -396,7 +396,12 @@ def _vocabularies(graphs: Mapping[URIRef, Graph]) -> list[str]:
 # --- atomic replacement --------------------------------------------------------------------------
 
 
-def _check_replaceable(out: Path) -> None:
+def check_replaceable(out: Path) -> None:
+    """Refuse an output folder that exists and is not empty or a previous release.
+
+    Raises:
+        ExportError: ``out`` is a file, or a folder that holds something else.
+    """
     if not out.exists():
         return
     if not out.is_dir():

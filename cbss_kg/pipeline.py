@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 
 from cbss_kg import __version__, docs, pictures
 from cbss_kg.config import Project
-from cbss_kg.export import write_release
+from cbss_kg.export import check_replaceable, write_release
 from cbss_kg.findings import Report
 from cbss_kg.load import (
     FORMATS,
@@ -90,6 +90,7 @@ def build(project: Project, out: Path) -> BuildResult:
 
     In every failure the previous release in ``out`` is left as it was.
     """
+    check_replaceable(out)  # before the work, not after it
     sources = load_project(project)
     report = validate(sources, checks(project))
     if not report.conforms:
