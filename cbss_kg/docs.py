@@ -724,7 +724,7 @@ def render_ontology_html(
 
     if diagram is None:
         diagram = render_class_diagram(ontology, lang=lang)
-    diagram_markup = diagram.split("?>", 1)[-1].strip() if diagram.startswith("<?xml") else diagram
+    diagram_markup = svg.inline(diagram)
     template = _environment().get_template("ontology.html")
     return template.render(
         doc=doc,

@@ -662,6 +662,7 @@ _GRID_CSS = """
 .cell-filled { fill: #1f4e8c; stroke: #1f4e8c; }
 .row-label, .column-label { font-size: 13px; }
 .total { font-size: 12px; fill: #4d4d4d; }
+.highlight { fill: #fff1b8; stroke: #8a6d00; stroke-width: 1.5; }
 """
 
 
@@ -695,9 +696,13 @@ def participation_grid(rows: Iterable[Row], lang: str = "en") -> tuple[
     return state_order, [(iri, label) for iri, (_, label) in project_order], dict(cells)
 
 
-def participation_svg(rows: Iterable[Row], *, lang: str = "en") -> str:
+def participation_svg(rows: Iterable[Row], *, lang: str = "en",
+                      highlight: str | None = None) -> str:
     """Draw the grid of states and projects from the ``participation`` view's rows: a filled cell
-    is a participation the graph records (its title names the role and the source)."""
+    is a participation the graph records (its title names the role and the source).
+
+    ``highlight`` (a state's or a project's IRI) marks its row or column, for the page of that
+    state or project."""
     _check_lang(lang)
     words = _WORDS[lang]
     states, projects, cells = participation_grid(rows, lang)
@@ -725,10 +730,18 @@ def participation_svg(rows: Iterable[Row], *, lang: str = "en") -> str:
                                 "transform": f"rotate(-45 {svg.fmt(x)} {svg.fmt(top - 10)})"},
                 _shorten(label, 34))
     grid = svg.add(document.root, "g", {"class": "cells"})
+    for column, (project, _) in enumerate(projects):
+        if project == highlight:
+            svg.add(grid, "rect", {"x": left + column * _CELL_W, "y": top - 4, "width": _CELL_W,
+                                   "height": len(states) * _CELL_H + 8, "class": "highlight"})
     for row_number, (state, state_label) in enumerate(states):
         y = top + row_number * _CELL_H
+        if state == highlight:
+            svg.add(grid, "rect", {"x": 14, "y": y, "width": left + len(projects) * _CELL_W + 30,
+                                   "height": _CELL_H, "class": "highlight"})
         svg.add(grid, "text", {"x": left - 12, "y": y + _CELL_H / 2 + 5, "text-anchor": "end",
-                               "class": "row-label"}, state_label)
+                               "class": "row-label", "font-weight": "bold"
+                               if state == highlight else None}, state_label)
         count = 0
         for column, (project, project_label) in enumerate(projects):
             x = left + column * _CELL_W
@@ -825,12 +838,14 @@ _MEMBERSHIP_CSS = """
 """
 
 
-def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400) -> str:
+def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400,
+                   highlight: str | None = None) -> str:
     """Draw who was a member when, from the ``membership`` view's rows.
 
     One row per member; a bar per membership coloured by role. A period with no end runs to
     the right edge with an arrow (it continues); a period whose beginning no source gives starts
     with a dashed stub and a question mark before its first attestation (diamonds).
+    ``highlight`` (a member's IRI) marks that member's row.
     """
     _check_lang(lang)
     words = _WORDS[lang]
@@ -865,11 +880,15 @@ def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400
         lanes = _pack_periods(members[member], axis, words)
         height = len(lanes) * _PERIOD_ROW + 8
         group = svg.add(body, "g", {"class": "member"})
-        if number % 2 == 0:
+        if member == highlight:
+            svg.add(group, "rect", {"x": 10, "y": y, "width": width - 20, "height": height,
+                                    "fill": "#fff1b8", "stroke": "#8a6d00"})
+        elif number % 2 == 0:
             svg.add(group, "rect", {"x": 10, "y": y, "width": width - 20, "height": height,
                                     "fill": "#f5f5f5"})
         svg.add(group, "text", {"x": left - 14, "y": y + 4 + _PERIOD_ROW / 2 + 5,
-                                "text-anchor": "end", "class": "member-label"},
+                                "text-anchor": "end", "class": "member-label",
+                                "font-weight": "bold" if member == highlight else None},
                 members[member][0].member_label)
         for lane, lane_periods in enumerate(lanes):
             middle = y + 4 + lane * _PERIOD_ROW + _PERIOD_ROW / 2
@@ -1042,6 +1061,7 @@ RENDERERS: dict[str, Callable[..., str]] = {
 """View name → the function drawing its rows (``rows, *, lang``)."""
 
 
-def render_view(view: str, rows: Sequence[Row], *, lang: str = "en") -> str:
-    """Draw the picture of ``view`` from rows however they were obtained (rdflib or a store)."""
-    return RENDERERS[view](rows, lang=lang)
+def render_view(view: str, rows: Sequence[Row], *, lang: str = "en", **options: object) -> str:
+    """Draw the picture of ``view`` from rows however they were obtained (rdflib or a store);
+    ``options`` go to the renderer (``highlight=`` an IRI for participation and membership)."""
+    return RENDERERS[view](rows, lang=lang, **options)

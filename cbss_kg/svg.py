@@ -135,3 +135,9 @@ def hatch(defs: ET.Element, pattern_id: str, colour: str, *, background: str = "
     )
     add(pattern, "rect", {"width": 6, "height": 6, "fill": background})
     add(pattern, "rect", {"width": 3, "height": 6, "fill": colour})
+
+
+def inline(document: str) -> str:
+    """An SVG document without its XML declaration, ready to be placed inside an HTML page
+    (inline, each mark's ``<title>`` stays available as a tooltip and to screen readers)."""
+    return document.split("?>", 1)[1].lstrip() if document.startswith("<?xml") else document
