@@ -1370,7 +1370,8 @@ def documentation(site: Site) -> Callable[[str], str]:
         return site.local_path(iri) or iri
 
     pages = {
-        lang: docs.render_ontology_html(ontology, data, lang=lang, href=href)
+        lang: docs.render_ontology_html(ontology, data, lang=lang, href=href,
+                                        diagram_href="/download/ontology.svg")
         for lang in i18n.LANGUAGES
     }
     return pages.__getitem__
