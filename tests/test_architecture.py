@@ -15,6 +15,7 @@ ENGINES = {
     "owlrl": {"cbss_kg.reason"},
     "SPARQLWrapper": {"cbss_kg.remote"},
     "pyoxigraph": {"cbss_kg.store"},
+    "pyld": {"cbss_kg.jsonld"},
     "starlette": {"cbss_kg.serve", "cbss_kg.web.*"},
     "uvicorn": {"cbss_kg.serve", "cbss_kg.web.*"},
 }
