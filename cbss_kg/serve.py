@@ -652,16 +652,13 @@ async def query_page(request: Request, text: str | None) -> Response:
     except Problem as problem:
         return _query_page_error(request, text, problem)
     page = page_context(request)
-    table = results_view(result, Presenter(site, page.lang, page.url))
+    table = await run_in_threadpool(results_view, result, Presenter(site, page.lang, page.url))
     downloads = [
         (f.label, "/sparql?" + urllib.parse.urlencode({"query": text, "format": f.name}))
-        for f in (
-            RDF_FORMATS[:3]
-            if result.form == "graph"
-            else (RESULT_FORMATS[2], RESULT_FORMATS[0], RESULT_FORMATS[3])
-        )
+        for f in download_formats(result.form)
     ]
-    body = request.app.state.renderer.render(
+    body = await run_in_threadpool(
+        request.app.state.renderer.render,
         "query.html",
         page,
         query=text,
@@ -684,6 +681,13 @@ def _query_page_error(request: Request, text: str, problem: Problem) -> Response
         problem=problem,
     )
     return html_response(body, problem.status, problem.headers)
+
+
+def download_formats(form: str) -> tuple[Format, ...]:
+    """The formats offered as download links under a result table."""
+    if form == "graph":
+        return (conneg.TURTLE, conneg.JSON_LD, conneg.N_TRIPLES)
+    return (conneg.CSV, conneg.SPARQL_JSON, conneg.TSV)
 
 
 @dataclass
@@ -792,20 +796,19 @@ async def api_page(request: Request, query: Query, raw: Mapping[str, str]) -> Re
     try:
         bindings = bind(query, raw)
         result = await run_result(request, query.text, bindings=bindings)
-        table = results_view(result, Presenter(site, page.lang, page.url))
+        table = await run_in_threadpool(
+            results_view, result, Presenter(site, page.lang, page.url)
+        )
     except ParameterError as exc:
         problem = Problem(400, "parameter", str(exc))
     except Problem as exc:
         problem = exc
     downloads = [
         (f.label, page.url(f"/api/{query.name}", **dict(raw), format=f.name))
-        for f in (
-            RDF_FORMATS[:3]
-            if conneg.is_graph_form(query.form)
-            else (RESULT_FORMATS[2], RESULT_FORMATS[0], RESULT_FORMATS[3])
-        )
+        for f in download_formats("graph" if conneg.is_graph_form(query.form) else query.form)
     ]
-    body = request.app.state.renderer.render(
+    body = await run_in_threadpool(
+        request.app.state.renderer.render,
         "api_query.html",
         page,
         query=query,
