@@ -362,6 +362,7 @@ class _Mark:
     ends: dict[When, set[str]] = field(default_factory=lambda: defaultdict(set))
     members: set[str] = field(default_factory=set)
     kind: str = "point"
+    short: str | None = None
 
     @property
     def first(self) -> When:
@@ -397,6 +398,8 @@ def timeline_marks(rows: Iterable[Row], lang: str = "en") -> list[_Mark]:
             mark = items[key] = _Mark(key, lane, label,
                                       kind="span" if lane == "projects" else "point")
         (mark.ends if part == "end" else mark.starts)[when].add(source)
+        if "short" in row and str(row["short"]) not in mark.label:
+            mark.short = min(filter(None, (mark.short, str(row["short"]))))
     grouped: dict[tuple, _Mark] = {}
     for (_, part), change in sorted(membership_changes.items()):
         claims = change["claims"]
@@ -507,6 +510,8 @@ def _draw_lane(document: svg.Document, parent: Element, marks: list[_Mark], axis
             names = sorted(mark.members, key=str.casefold)
             shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
             label = f"{label}: {shown}"
+        if mark.short:
+            label = f"{mark.short}: {label}"
         visible = _shorten(label, _LABEL_LIMIT)
         drawn = (*mark.starts, *mark.ends) if mark.kind == "span" or _long(mark) else (
             tuple(mark.starts) or tuple(mark.ends))
@@ -609,7 +614,9 @@ def _draw_span(parent: Element, mark: _Mark, axis: _Axis, y: float, colour: str,
 
 def _mark_alternative(mark: _Mark, label: str, words: dict[str, str], lang: str) -> str:
     names = sorted(mark.members, key=str.casefold)
-    subject = f"{mark.label}: {', '.join(names)}" if names else label
+    subject = f"{mark.label}: {', '.join(names)}" if names else mark.label
+    if mark.short:
+        subject += f" ({mark.short})"
     parts = [subject]
     if mark.starts:
         prefix = f"{words['start']}: " if mark.kind == "span" or mark.ends else ""
@@ -667,12 +674,15 @@ _GRID_CSS = """
 
 
 def participation_grid(rows: Iterable[Row], lang: str = "en") -> tuple[
-        list[tuple[str, str]], list[tuple[str, str]], dict[tuple[str, str], _Participation]]:
-    """States (IRI, label), projects (IRI, label) in drawing order, and the filled cells."""
+        list[tuple[str, str]], list[tuple[str, str, str]],
+        dict[tuple[str, str], _Participation]]:
+    """States (IRI, label), projects (IRI, label, column heading) in drawing order, and the
+    filled cells; a project's heading is its acronym when the graph gives one."""
     _check_lang(lang)
     states: dict[str, str] = {}
     projects: dict[str, tuple[datetime.date, str]] = {}
     cells: dict[tuple[str, str], _Participation] = defaultdict(_Participation)
+    headings: dict[str, str] = {}
     far = datetime.date.max
     for row in rows:
         state, project = row.get("state"), row.get("project")
@@ -683,6 +693,9 @@ def participation_grid(rows: Iterable[Row], lang: str = "en") -> tuple[
             label = _text(row, "project", lang) or _curie(project)
             known = projects.get(str(project), (far, label))
             projects[str(project)] = (min(known[0], start.earliest if start else far), label)
+            if "project_short" in row:
+                short = str(row["project_short"])
+                headings[str(project)] = min(headings.get(str(project), short), short)
         if state is not None and project is not None:
             cell = cells[(str(state), str(project))]
             role = _text(row, "role", lang)
@@ -693,7 +706,8 @@ def participation_grid(rows: Iterable[Row], lang: str = "en") -> tuple[
                 cell.sources.add(source)
     state_order = sorted(states.items(), key=lambda s: (s[1].casefold(), s[0]))
     project_order = sorted(projects.items(), key=lambda p: (p[1][0], p[1][1].casefold(), p[0]))
-    return state_order, [(iri, label) for iri, (_, label) in project_order], dict(cells)
+    return state_order, [(iri, label, headings.get(iri, label))
+                         for iri, (_, label) in project_order], dict(cells)
 
 
 def participation_svg(rows: Iterable[Row], *, lang: str = "en",
@@ -707,8 +721,8 @@ def participation_svg(rows: Iterable[Row], *, lang: str = "en",
     words = _WORDS[lang]
     states, projects, cells = participation_grid(rows, lang)
     row_label_width = max((svg.text_width(label, 13) for _, label in states), default=80) + 30
-    header_height = max((svg.text_width(_shorten(label, 34), 13) for _, label in projects),
-                        default=60) * 0.72 + 30
+    header_height = max((svg.text_width(_shorten(heading, 34), 13)
+                         for _, _, heading in projects), default=60) * 0.72 + 30
     left = 20 + row_label_width
     top = 60 + header_height
     width = left + len(projects) * _CELL_W + 90
@@ -723,14 +737,14 @@ def participation_svg(rows: Iterable[Row], *, lang: str = "en",
             _wrap(words["participation_title"], 60)[0] if width < 700 else
             words["participation_title"])
     headers = svg.add(document.root, "g", {"class": "columns"})
-    for column, (_, label) in enumerate(projects):
+    for column, (_, label, heading) in enumerate(projects):
         x = left + column * _CELL_W + _CELL_W / 2
         group = svg.mark(headers, label)
         svg.add(group, "text", {"x": x, "y": top - 10, "class": "column-label",
                                 "transform": f"rotate(-45 {svg.fmt(x)} {svg.fmt(top - 10)})"},
-                _shorten(label, 34))
+                _shorten(heading, 34))
     grid = svg.add(document.root, "g", {"class": "cells"})
-    for column, (project, _) in enumerate(projects):
+    for column, (project, _, _) in enumerate(projects):
         if project == highlight:
             svg.add(grid, "rect", {"x": left + column * _CELL_W, "y": top - 4, "width": _CELL_W,
                                    "height": len(states) * _CELL_H + 8, "class": "highlight"})
@@ -743,7 +757,7 @@ def participation_svg(rows: Iterable[Row], *, lang: str = "en",
                                "class": "row-label", "font-weight": "bold"
                                if state == highlight else None}, state_label)
         count = 0
-        for column, (project, project_label) in enumerate(projects):
+        for column, (project, project_label, _) in enumerate(projects):
             x = left + column * _CELL_W
             cell = cells.get((state, project))
             if cell is None:
@@ -766,7 +780,7 @@ def participation_svg(rows: Iterable[Row], *, lang: str = "en",
         svg.add(grid, "text", {"x": left + len(projects) * _CELL_W + 14,
                                "y": y + _CELL_H / 2 + 5, "class": "total"}, str(count))
     bottom = top + len(states) * _CELL_H
-    for column, (project, _) in enumerate(projects):
+    for column, (project, _, _) in enumerate(projects):
         count = sum(1 for state, _ in states if (state, project) in cells)
         svg.add(grid, "text", {"x": left + column * _CELL_W + _CELL_W / 2, "y": bottom + 20,
                                "text-anchor": "middle", "class": "total"}, str(count))
@@ -1031,7 +1045,7 @@ def _membership_legend(document: svg.Document, y: float, words: dict[str, str],
                        arrow: str) -> None:
     legend = svg.add(document.root, "g", {"class": "legend", "aria-hidden": "true"})
     x = 20.0
-    for group in ("member", "observer", "suspended"):
+    for group in ("member", "observer", "suspended", "other"):
         colour = _ROLE_COLOURS[group]
         fill = f"url(#{document.ref('hatch-suspended')})" if group == "suspended" else colour
         x = _legend_item(legend, x, y, lambda g, a, b, f=fill, c=colour: svg.add(
