@@ -98,6 +98,8 @@ def named_queries(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
         except Exception:  # a required parameter without default: nothing to run it with
             continue
         out.append((name, query.text, bindings))
+    if not out:
+        raise Missing("the catalogue has no competency query (queries/cq/*.rq) to run")
     return out
 
 
