@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import Graph, URIRef
+from rdflib.namespace import OWL
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -53,6 +53,15 @@ from cbss_kg.web import conneg, i18n
 from cbss_kg.web.conneg import HTML, RDF_FORMATS, RESULT_FORMATS, Format
 from cbss_kg.web.describe import INFERRED, Description, Presenter, describe, schema_org, serialize
 from cbss_kg.web.openapi import openapi
+from cbss_kg.web.pages import (
+    PICTURES,
+    PageContext,
+    Renderer,
+    download_formats,
+    graph_query,
+    ontology_listing,
+    results_view,
+)
 from cbss_kg.web.service import service_description
 from cbss_kg.web.site import Settings, Site, load_site
 
@@ -68,9 +77,6 @@ JSON = Format(
 )
 ERROR_FORMATS = (PLAIN, JSON, HTML)
 """What an error is written in; plain text unless the client prefers JSON or HTML."""
-
-PICTURES = ("membership.svg", "timeline.svg", "participation.svg")
-"""Charts of the release shown on the home page, when the release has them."""
 
 MAX_FIELDS = 100
 """Form fields a POST may have (a query needs a handful)."""
@@ -109,71 +115,6 @@ class Problem(Exception):
         self.kind = kind
         self.message = message
         self.headers = dict(headers or {})
-
-
-# Rendering ------------------------------------------------------------------------------------
-
-
-def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("cbss_kg", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u202f")
-    return environment
-
-
-@dataclass
-class PageContext:
-    """What every page needs: the language, how to write links, and the site."""
-
-    request: Request
-    site: Site
-    lang: str
-    explicit: bool
-
-    def url(self, path: str, **params: str) -> str:
-        """A link to ``path`` that keeps an explicitly chosen language."""
-        if self.explicit:
-            params = {**params, "lang": self.lang}
-        fragment = ""
-        if "#" in path:
-            path, fragment = path.split("#", 1)
-            fragment = "#" + fragment
-        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-        return path + (("&" if "?" in path else "?") + query if query else "") + fragment
-
-    def switch(self, lang: str) -> str:
-        """This page in another language."""
-        params = [(k, v) for k, v in self.request.query_params.multi_items() if k != "lang"]
-        params.append(("lang", lang))
-        return self.request.url.path + "?" + urllib.parse.urlencode(params)
-
-    def text(self, key: str, **values: object) -> str:
-        return i18n.text(self.lang, key, **values)
-
-
-class Renderer:
-    """Writes pages from the templates in ``cbss_kg/templates``."""
-
-    def __init__(self) -> None:
-        self.environment = _environment()
-
-    def render(self, name: str, page: PageContext, **values: Any) -> str:
-        template = self.environment.get_template(name)
-        return template.render(
-            page=page,
-            t=page.text,
-            url=page.url,
-            lang=page.lang,
-            site=page.site,
-            languages=i18n.LANGUAGES,
-            language_names=i18n.LANGUAGE_NAMES,
-            version=__version__,
-            **values,
-        )
 
 
 def html_response(
@@ -309,7 +250,13 @@ def page_context(request: Request) -> PageContext:
     lang, explicit = i18n.choose_language(
         request.query_params.get("lang"), request.headers.get("accept-language")
     )
-    return PageContext(request, request.app.state.site, lang, explicit)
+    return PageContext(
+        path=request.url.path,
+        query=tuple(request.query_params.multi_items()),
+        site=request.app.state.site,
+        lang=lang,
+        explicit=explicit,
+    )
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -683,41 +630,10 @@ def _query_page_error(request: Request, text: str, problem: Problem) -> Response
     return html_response(body, problem.status, problem.headers)
 
 
-def download_formats(form: str) -> tuple[Format, ...]:
-    """The formats offered as download links under a result table."""
-    if form == "graph":
-        return (conneg.TURTLE, conneg.JSON_LD, conneg.N_TRIPLES)
-    return (conneg.CSV, conneg.SPARQL_JSON, conneg.TSV)
-
-
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list[Any]]
-
-
-def results_view(result: Any, presenter: Presenter) -> Table:
-    """A query result as a table of links and texts."""
-    if result.form == "select":
-        rows = [
-            [presenter.node(row[v]) if v in row else None for v in result.variables]
-            for row in result.rows
-        ]
-        return Table(list(result.variables), rows)
-    if result.form == "graph":
-        columns = [i18n.text(presenter.lang, k) for k in ("subject", "predicate", "object")]
-        rows = [
-            [presenter.node(s), presenter.iri(str(p), term=True), presenter.node(o)]
-            for s, p, o in result.triples
-        ]
-        return Table(columns, rows)
-    return Table([], [])
-
-
 # Named queries --------------------------------------------------------------------------------
 
 
-def _query_summary(query: Query, page: PageContext | None = None) -> dict[str, Any]:
+def _query_summary(query: Query) -> dict[str, Any]:
     return {
         "name": query.name,
         "summary": query.summary,
@@ -832,8 +748,10 @@ class Document:
     """A resource served from a whole graph rather than a description (the ontology, the shapes)."""
 
     graph: Graph
-    html: Callable[[PageContext], tuple[str, str]] | None = None
-    """Renders the page for people: (HTML, Content-Security-Policy)."""
+    html: Callable[[PageContext], str] | None = None
+    """Renders the page for people."""
+    csp: str = PAGE_CSP
+    """The Content-Security-Policy of that page."""
 
 
 async def thing(request: Request) -> Response:
@@ -913,14 +831,10 @@ def _document(
     if page is not None:
         if document.html is None:
             raise Problem(406, "not-acceptable", "this resource has no HTML page; ask for RDF")
-        render = document.html
-        html = page
-
-        def make() -> Response:
-            body, csp = render(html)
-            return html_response(body, csp=csp)
-
-        return conditional(request, site, etag, headers, make)
+        render, csp, html = document.html, document.csp, page
+        return conditional(
+            request, site, etag, headers, lambda: html_response(render(html), csp=csp)
+        )
     return conditional(
         request,
         site,
@@ -971,15 +885,11 @@ def thing_page(request: Request, page: PageContext, description: Description, pa
         jsonld=schema_org(description, site, page_url),
         graph_info=info,
         graph_query=(
-            "/query?" + urllib.parse.urlencode({"query": _graph_query(description.iri)})
+            "/query?" + urllib.parse.urlencode({"query": graph_query(description.iri)})
             if info
             else None
         ),
     )
-
-
-def _graph_query(graph: str) -> str:
-    return f"SELECT ?s ?p ?o WHERE {{\n  GRAPH <{graph}> {{ ?s ?p ?o }}\n}}\nORDER BY ?s ?p ?o\n"
 
 
 # Home, downloads, VoID, health, static ---------------------------------------------------------
@@ -1143,87 +1053,6 @@ def _load_static() -> dict[str, tuple[bytes, str, str]]:
 # Documents: the ontology and the shapes ---------------------------------------------------------
 
 
-def ontology_listing(
-    ontology: Graph, renderer: Renderer
-) -> Callable[[PageContext], tuple[str, str]]:
-    """The built-in page for the ontology: its classes and properties with labels and definitions.
-
-    Used when no richer documentation is plugged in with ``create_app(ontology_page=...)``.
-    """
-    from rdflib.namespace import OWL, RDF, RDFS, SKOS
-
-    def terms(*classes: URIRef) -> list[URIRef]:
-        found = {
-            s for c in classes for s in ontology.subjects(RDF.type, c) if isinstance(s, URIRef)
-        }
-        return sorted(found, key=str)
-
-    def texts(subject: URIRef, predicate: URIRef) -> dict[str, str]:
-        return {
-            o.language or "": str(o)
-            for o in ontology.objects(subject, predicate)
-            if hasattr(o, "language")
-        }
-
-    def render(page: PageContext) -> tuple[str, str]:
-        presenter = Presenter(page.site, page.lang, page.url)
-
-        def entry(term: URIRef) -> dict[str, Any]:
-            return {
-                "iri": str(term),
-                "anchor": str(term).rpartition("#")[2] or str(term).rpartition("/")[2],
-                "labels": texts(term, RDFS.label),
-                "definitions": texts(term, SKOS.definition) or texts(term, RDFS.comment),
-                "parents": [
-                    presenter.iri(str(p), term=True)
-                    for p in ontology.objects(term, RDFS.subClassOf)
-                    if isinstance(p, URIRef)
-                ]
-                + [
-                    presenter.iri(str(p), term=True)
-                    for p in ontology.objects(term, RDFS.subPropertyOf)
-                    if isinstance(p, URIRef)
-                ],
-                "domain": [
-                    presenter.iri(str(p), term=True)
-                    for p in ontology.objects(term, RDFS.domain)
-                    if isinstance(p, URIRef)
-                ],
-                "range": [
-                    presenter.iri(str(p), term=True)
-                    for p in ontology.objects(term, RDFS.range)
-                    if isinstance(p, URIRef)
-                ],
-            }
-
-        sections = [
-            ("ontology_classes", [entry(t) for t in terms(OWL.Class, RDFS.Class)]),
-            (
-                "ontology_properties",
-                [
-                    entry(t)
-                    for t in terms(
-                        OWL.ObjectProperty,
-                        OWL.DatatypeProperty,
-                        OWL.AnnotationProperty,
-                        RDF.Property,
-                    )
-                ],
-            ),
-            ("ontology_datatypes", [entry(t) for t in terms(RDFS.Datatype)]),
-        ]
-        body = renderer.render(
-            "ontology.html",
-            page,
-            sections=sections,
-            ontology_iri=ONTOLOGY_IRI,
-            formats=[(f.label, f"/ontology.{f.suffix}", f.media_type) for f in RDF_FORMATS],
-        )
-        return body, PAGE_CSP
-
-    return render
-
-
 def _read_graph(path: Path) -> Graph:
     graph = Graph()
     if path.is_file():
@@ -1235,22 +1064,17 @@ def documents_of(
     site: Site, renderer: Renderer, ontology_page: Callable[[str], str] | None
 ) -> dict[str, Document]:
     """The resources served whole: the ontology (and its version IRI) and the shapes."""
-    from rdflib.namespace import OWL
-
     ontology = _read_graph(site.release_dir / "ontology.ttl")
     shapes = _read_graph(site.release_dir / "shapes.ttl")
     if ontology_page is None:
-        html = ontology_listing(ontology, renderer)
+        page = Document(ontology, ontology_listing(ontology, renderer))
     else:
-
-        def html(page: PageContext) -> tuple[str, str]:
-            return ontology_page(page.lang), DOC_CSP
-
-    documents = {"/ontology": Document(ontology, html)}
+        page = Document(ontology, lambda context: ontology_page(context.lang), DOC_CSP)
+    documents = {"/ontology": page}
     for version in ontology.objects(URIRef(ONTOLOGY_IRI), OWL.versionIRI):
         local = site.local_path(str(version))
         if local:
-            documents[local] = Document(ontology, html)
+            documents[local] = page
     if len(shapes):
         documents["/shapes"] = Document(shapes, None)
     return documents
