@@ -61,6 +61,7 @@ from cbss_kg.web.pages import (
     graph_query,
     ontology_listing,
     results_view,
+    source_listing,
 )
 from cbss_kg.web.service import service_description
 from cbss_kg.web.site import Settings, Site, load_site
@@ -486,7 +487,9 @@ async def sparql(request: Request) -> Response:
         await check_query(request, operation.query)
         raise
     if fmt is HTML:
-        return await query_page(request, operation.query)
+        response = await query_page(request, operation.query)
+        response.headers["Vary"] = "Accept"
+        return response
     answer = await run_serialized(
         request,
         operation.query,
@@ -518,7 +521,9 @@ def describe_service(request: Request, formats: Sequence[str]) -> Response:
     site: Site = request.app.state.site
     fmt = choose_format(request, (*RDF_FORMATS, HTML), graph=True, formats=formats)
     if fmt is HTML:
-        return query_page_sync(request, None)
+        response = query_page_sync(request, None)
+        response.headers["Vary"] = "Accept"
+        return response
     endpoint = str(request.url.replace(query="", fragment=""))
     graph = service_description(endpoint, site)
     return Response(
@@ -1076,7 +1081,7 @@ def documents_of(
         if local:
             documents[local] = page
     if len(shapes):
-        documents["/shapes"] = Document(shapes, None)
+        documents["/shapes"] = Document(shapes, source_listing(shapes, renderer, "shapes_title"))
     return documents
 
 

@@ -355,3 +355,10 @@ def test_json_results_are_valid_json_with_every_term_kind(server):
     assert row["label"] == {"type": "literal", "value": "Latvija", "xml:lang": "lv"}
     assert row["n"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
 
+
+
+def test_the_query_page_at_the_endpoint_varies_by_accept(server):
+    for params in ({}, {"query": STATES}):
+        response = server.get("/sparql", params=params, headers={"Accept": "text/html"})
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Accept" in response.headers["vary"]

@@ -309,3 +309,13 @@ def test_statements_name_their_source(server):
     page = server.get("/id/state/LV", headers={"Accept": BROWSER}).text
     assert 'href="/graph/source/cbss-org"' in page
     assert 'href="https://cbss.org/about-us/members/"' in page
+
+
+def test_the_shapes_answer_as_turtle_and_as_a_page(server):
+    turtle = server.get("/shapes", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    shape = URIRef("https://w3id.org/cbss-kg/shapes#LabelledShape")
+    assert (shape, RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")) in graph
+    page = server.get("/shapes", headers={"Accept": BROWSER})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "shapes:LabelledShape" in page.text or "LabelledShape" in page.text

@@ -185,3 +185,19 @@ def ontology_listing(ontology: Graph, renderer: Renderer) -> Callable[[PageConte
         )
 
     return render
+
+
+def source_listing(graph: Graph, renderer: Renderer, title: str) -> Callable[[PageContext], str]:
+    """A page showing a whole graph as Turtle (the SHACL shapes), with links to its formats."""
+    turtle = graph.serialize(format="turtle")
+
+    def render(page: PageContext) -> str:
+        return renderer.render(
+            "source.html",
+            page,
+            title=page.text(title),
+            turtle=turtle,
+            formats=[(f.label, f"{page.path}.{f.suffix}", f.media_type) for f in RDF_FORMATS],
+        )
+
+    return render
