@@ -5,7 +5,21 @@ from :data:`PREFIXES`, so a prefix means the same thing everywhere.
 """
 
 from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, VOID, XSD
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    TIME,
+    VOID,
+    XSD,
+)
 
 BASE = "https://w3id.org/cbss-kg/"
 """The published base IRI; things live under ``id/``, the ontology under ``ontology``."""
