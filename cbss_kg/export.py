@@ -206,16 +206,17 @@ def turtle(graph: Graph) -> str:
 
 def trig(graphs: Mapping[URIRef, Graph]) -> str:
     """Canonical TriG: the prefixes once, then each graph, sorted by name, as a
-    ``GRAPH <name> { … }`` block holding its canonical Turtle."""
+    ``GRAPH <name> { … }`` block holding its canonical Turtle.
+
+    The Turtle is not re-indented inside the block: a long literal spans lines, and indenting
+    them would change its text.
+    """
     prefixes: dict[str, str] = {}
     blocks = []
     for name in sorted(graphs, key=str):
         header, body = _split_prefixes(turtle(graphs[name]))
         prefixes.update(header)
-        indented = "".join(
-            f"    {line}\n" if line else "\n" for line in body.strip("\n").split("\n")
-        )
-        blocks.append(f"GRAPH <{name}> {{\n{indented}}}\n")
+        blocks.append(f"GRAPH <{name}> {{\n{body.strip(chr(10))}\n}}\n")
     order = {prefix: n for n, prefix in enumerate(PREFIXES)}
     lines = [prefixes[p] for p in sorted(prefixes, key=lambda p: (order.get(p, len(order)), p))]
     return "\n".join(lines) + "\n\n" + "\n".join(blocks)

@@ -298,3 +298,14 @@ def test_real_release_reparses_to_its_sources(
     for graph in dataset.graphs():
         if len(graph):
             assert isomorphic(trig.graph(graph.identifier), graph), graph.identifier
+
+
+def test_trig_keeps_multi_line_literals_exact() -> None:
+    """A literal spanning lines reads back with the same text from the TriG dump."""
+    text = "line one\n  line two, indented\nline three"
+    graph = Graph()
+    graph.add((ID["thing/a"], DCTERMS.description, Literal(text, lang="en")))
+    name = URIRef(BASE + "graph/x")
+    parsed = Dataset()
+    parsed.parse(data=export.trig({name: graph}), format="trig")
+    assert {o for _, _, o, _ in parsed.quads()} == {Literal(text, lang="en")}
