@@ -79,8 +79,11 @@ CASES: tuple[Case, ...] = (
     Case("act-obligations", "cabinet-order-657", {"act": "id:act/cabinet-order-657-2011"}),
     Case("project-outcomes", "en", {"language": "en"}),
     Case("project-outcomes", "lv", {"language": "lv"}),
-    Case("source-description", "seed-page",
-         {"document": "http://cilvektirdznieciba.lv/lv/cbss-tf-thb-darbibas-ietvars"}),
+    Case(
+        "source-description",
+        "seed-page",
+        {"document": "http://cilvektirdznieciba.lv/lv/cbss-tf-thb-darbibas-ietvars"},
+    ),
     Case("projects-with-participant", "latvia", {"participant": "id:state/LV"}),
     Case("projects-with-participant", "lv-moi", {"participant": "id:org/lv-moi"}),
 )
