@@ -43,11 +43,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from cbss_kg import __version__, docs
+from cbss_kg import __version__, docs, gsp
 from cbss_kg.config import Project
 from cbss_kg.namespaces import ID, ONTOLOGY_IRI
 from cbss_kg.queries import ParameterError, Query, bind, load_catalog, tokenize
 from cbss_kg.queries import query_form as _form
+from cbss_kg.remote import RemoteStore
 from cbss_kg.store import EmbeddedStore, QueryError, QueryRejected, QuerySyntaxError, QueryTimeout
 from cbss_kg.web import conneg, i18n
 from cbss_kg.web.conneg import HTML, RDF_FORMATS, RESULT_FORMATS, Format
@@ -312,7 +313,7 @@ def error_response(request: Request, problem: Problem) -> Response:
     """An error in the client's terms: plain text, JSON, or a page for a browser."""
     fmt = conneg.negotiate(request.headers.get("accept"), ERROR_FORMATS) or PLAIN
     headers = dict(problem.headers)
-    if fmt is HTML and hasattr(request.app.state, "renderer"):
+    if fmt is HTML:
         page = page_context(request)
         title_key = "not_found_title" if problem.status == 404 else "error_title"
         body = request.app.state.renderer.render(
@@ -391,6 +392,8 @@ def _wrap(
 
 @dataclass
 class Answer:
+    """A query's answer as the store wrote it."""
+
     body: bytes
     media_type: str
     truncated: bool
@@ -444,16 +447,17 @@ async def run_result(
         raise query_problem(exc, site.settings.timeout) from exc
 
 
-def answer_response(answer: Answer, extra: Mapping[str, str] | None = None) -> Response:
-    headers = {"Vary": "Accept", **(extra or {})}
+def answer_response(answer: Answer) -> Response:
+    """A query's answer as the store wrote it, saying whether the row cap cut it."""
+    headers = {"Vary": "Accept"}
     if answer.truncated:
         headers["X-Result-Truncated"] = "true"
     return Response(answer.body, 200, headers=headers, media_type=answer.media_type)
 
 
-def offers_for(form: str | None, *, html: bool) -> tuple[Format, ...]:
-    formats = RDF_FORMATS if conneg.is_graph_form(form) else RESULT_FORMATS
-    return (*formats, HTML) if html else formats
+def offers_for(form: str | None) -> tuple[Format, ...]:
+    """What an answer to a query of ``form`` can be written in, a page for people included."""
+    return (*(RDF_FORMATS if conneg.is_graph_form(form) else RESULT_FORMATS), HTML)
 
 
 # The SPARQL endpoint --------------------------------------------------------------------------
@@ -478,7 +482,7 @@ async def sparql(request: Request) -> Response:
     form = query_form(operation.query)
     if form == "update":
         raise READ_ONLY
-    offers = offers_for(form, html=True)
+    offers = offers_for(form)
     try:
         fmt = choose_format(
             request, offers, graph=conneg.is_graph_form(form), formats=operation.formats
@@ -695,7 +699,7 @@ async def api_query(request: Request) -> Response:
             f"there is no named query {request.path_params['name']!r}; see /api for the list",
         )
     graph = conneg.is_graph_form(query.form)
-    fmt = choose_format(request, offers_for(query.form, html=True), graph=graph)
+    fmt = choose_format(request, offers_for(query.form), graph=graph)
     raw = {k: v for k, v in request.query_params.items() if k not in ("format", "lang")}
     if fmt is HTML:
         return await api_page(request, query, raw)
@@ -1217,18 +1221,23 @@ def run(
     port: int = 8000,
     settings: Settings | None = None,
     ontology_page: Callable[[str], str] | None = None,
+    store_url: str | None = None,
 ) -> None:
     """Load a built ``release`` into the embedded store and serve it until interrupted.
 
-    The named queries come from ``project``'s catalogue (kind ``cq``).
+    The named queries come from ``project``'s catalogue (kind ``cq``). With ``store_url`` the
+    queries go to that SPARQL endpoint instead, once it is shown to hold the release (see
+    :func:`cbss_kg.gsp.open_store`); pages and downloads still come from ``release``.
     """
     settings = settings or Settings(base_iri=project.base_iri)
     catalog = load_catalog(project)
-    store = EmbeddedStore.open_release(release)
+    store: EmbeddedStore | RemoteStore = (
+        gsp.open_store(store_url, release) if store_url else EmbeddedStore.open_release(release)
+    )
     try:
         site = load_site(store, release, settings, catalog)
         app = create_app(store, site, ontology_page=ontology_page or documentation(site))
-        log.info("serving %d statements from %s", site.triples, release)
+        log.info("serving %d statements from %s", site.triples, store_url or release)
         config = uvicorn.Config(
             app,
             host=host,
