@@ -99,6 +99,7 @@ def openapi(
             "get": {
                 "operationId": _operation_id(name),
                 "summary": query.summary,
+                "description": query.description or query.summary,
                 "tags": list(query.tags) or ["queries"],
                 "parameters": parameters,
                 "responses": {
