@@ -112,3 +112,111 @@ def cbss_server(release: Path, *extra: str) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             stop(process)
+
+
+@contextmanager
+def oxigraph_store(location: Path, *extra: str) -> Iterator[str]:
+    """A read-write ``oxigraph serve`` over ``location`` (empty or not); yields its base URL.
+
+    Its SPARQL endpoint is ``/query`` and its graph store ``/store``. ``extra`` are further
+    ``oxigraph serve`` options (``--union-default-graph``, ``--timeout-s``).
+    """
+    binary = oxigraph_binary()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as logs:
+        log = Path(logs) / "oxigraph.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [binary, "serve", "--location", str(location),
+                 "--bind", f"127.0.0.1:{port}", *extra],
+                stdout=sink, stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for(f"http://127.0.0.1:{port}/", process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process)
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+MaxClientConnections = 10
+CheckpointInterval = 60
+CaseMode = 2
+AllowOSCalls = 0
+DirsAllowed = .
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+MaxQueryMem = 256M
+ThreadsPerQuery = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {db}/vsp
+MaxClientConnections = 10
+ServerThreads = 10
+EnabledDavVSP = 0
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+MaxQueryCostEstimationTime = 400
+"""
+"""A throwaway Virtuoso: its database in a temporary folder, both ports on 127.0.0.1 only."""
+
+VIRTUOSO_PASSWORD = "dba"
+"""The password of Virtuoso's ``dba`` user in a new database."""
+
+
+def virtuoso_binary() -> str | None:
+    """Virtuoso's server (Debian's ``virtuoso-opensource``), if installed."""
+    return shutil.which("virtuoso-t")
+
+
+@contextmanager
+def virtuoso(location: Path) -> Iterator[str]:
+    """A new Virtuoso database in ``location``, served on 127.0.0.1; yields its base URL.
+
+    Its SPARQL endpoint is ``/sparql``; its graph store ``/sparql-graph-crud-auth`` takes the
+    ``dba`` user (HTTP Digest), and ``/sparql-graph-crud`` refuses anonymous writes.
+    """
+    binary = virtuoso_binary()
+    if binary is None:
+        raise RuntimeError("virtuoso-t is missing: apt-get install virtuoso-opensource")
+    http_port = free_port()
+    (location / "vsp").mkdir(parents=True, exist_ok=True)
+    config = location / "virtuoso.ini"
+    config.write_text(
+        VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port),
+        encoding="utf-8",
+    )
+    log = location / "console.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [binary, "+foreground", "+configfile", str(config)],
+            cwd=location, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{http_port}/sparql", process, log, timeout=120)
+        yield f"http://127.0.0.1:{http_port}"
+    finally:
+        stop(process)
