@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from cbss_kg import __version__, align, pipeline
+from cbss_kg import __version__, align, gsp, pipeline
 from cbss_kg.config import Project, ProjectNotFound
 from cbss_kg.export import ExportError
 from cbss_kg.load import LoadError
@@ -43,6 +43,7 @@ FAILURES: tuple[type[Exception], ...] = (
     InconsistencyError,
     ExportError,
     MissingView,
+    gsp.PublishError,
 )
 """Errors that mean "the input is wrong", reported as their message with exit code 1."""
 
@@ -226,6 +227,12 @@ def _base_iri(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
+def _http_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter(f"give an http(s) URL, not {value!r}")
+    return value
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default keeps the server on this machine.")
@@ -243,8 +250,11 @@ def _base_iri(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
               help="Seconds a query may run before it is stopped.")
 @click.option("--row-limit", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows an answer may hold; a longer one is cut and says so.")
+@click.option("--store", "store_url", metavar="URL", callback=_http_url,
+              help="Answer from this SPARQL endpoint instead of the embedded store; it must hold "
+                   "the release (cbss-kg load) and query the union of its graphs by default.")
 def serve(host: str, port: int, release: Path, base_iri: str, timeout: float,
-          row_limit: int) -> None:
+          row_limit: int, store_url: str | None) -> None:
     """Build the release, then serve it read-only: SPARQL, named queries, pages, downloads."""
     from cbss_kg import serve as server  # starlette and uvicorn load only for this command
 
@@ -258,7 +268,70 @@ def serve(host: str, port: int, release: Path, base_iri: str, timeout: float,
         sys.exit(FINDINGS)
     settings = server.Settings(base_iri=base_iri, timeout=timeout, row_limit=row_limit)
     with reported_failures():
-        server.run(project, release, host=host, port=port, settings=settings)
+        server.run(project, release, host=host, port=port, settings=settings, store_url=store_url)
+
+
+@main.command()
+@click.option("--endpoint", required=True, metavar="URL", callback=_http_url,
+              help="The store's SPARQL endpoint; the load is checked through it.")
+@click.option("--release", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
+              show_default=True, help="The built release to load (cbss-kg build).")
+@click.option("--graph-store", metavar="URL", callback=_http_url,
+              help="The store's Graph Store Protocol endpoint (found by itself for Oxigraph "
+                   "and Virtuoso).")
+@click.option("--dry-run", is_flag=True,
+              help="List each graph, its size and where it would go; send nothing.")
+@click.option("--user", help="User name for the graph store (HTTP Basic or Digest).")
+@click.option("--password", envvar="CBSS_KG_STORE_PASSWORD", show_envvar=True,
+              help="The user's password.")
+@click.option("--token", envvar="CBSS_KG_STORE_TOKEN", show_envvar=True,
+              help="A bearer token for the graph store, instead of a user.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds each request may take.")
+def load(endpoint: str, release: Path, graph_store: str | None, dry_run: bool,
+         user: str | None, password: str | None, token: str | None, timeout: float) -> None:
+    """Put the release into a SPARQL store: each named graph replaced in one request
+    (Graph Store Protocol PUT), then every graph's triple count checked."""
+    if user and token:
+        click.echo("give either --user or a token, not both", err=True)
+        sys.exit(USAGE)
+    if user and password is None:
+        click.echo("give the password with --password or CBSS_KG_STORE_PASSWORD", err=True)
+        sys.exit(USAGE)
+    credentials = gsp.Credentials(user, password, token)
+    with reported_failures():
+        plan = gsp.plan(release, endpoint, graph_store=graph_store,
+                        authenticated=bool(credentials), timeout=timeout)
+    if dry_run:
+        for graph in plan.graphs:
+            click.echo(f"  {graph.triples:>7,} triples  <{graph.iri}>  → {plan.url(graph)}")
+        click.echo(f"Dry run: {len(plan.graphs)} graphs, {plan.triples:,} triples would go to "
+                   f"{plan.graph_store}; nothing was sent.")
+        return
+    if sys.stdout.isatty():
+        with click.progressbar(length=plan.triples, label="Loading", show_pos=True) as bar:
+            report = gsp.load(plan, credentials=credentials, timeout=timeout,
+                              progress=lambda graph: bar.update(graph.triples))
+    else:
+        report = gsp.load(plan, credentials=credentials, timeout=timeout,
+                          progress=lambda graph: click.echo(
+                              f"replaced <{graph.iri}> ({graph.triples:,} triples)"))
+    if report.failure:
+        click.echo(f"Load stopped: {report.failure}", err=True)
+        for graph in report.replaced:
+            click.echo(f"  replaced: <{graph.iri}>", err=True)
+        click.echo(f"Replaced {len(report.replaced)} of {len(plan.graphs)} graphs; the other "
+                   f"{len(report.untouched)} are as they were in the store.", err=True)
+        sys.exit(FINDINGS)
+    if report.mismatches:
+        click.echo("The store's triple counts differ from the release's:", err=True)
+        for mismatch in report.mismatches:
+            click.echo(f"  <{mismatch.iri}>: {mismatch.found:,} in the store, "
+                       f"{mismatch.expected:,} in the release", err=True)
+        sys.exit(FINDINGS)
+    click.echo(f"Loaded {len(plan.graphs)} graphs ({plan.triples:,} triples) into "
+               f"{plan.graph_store} in {report.seconds:.1f} s; every graph's triple count "
+               f"checked through {plan.endpoint}.")
 
 
 @main.command("align")
