@@ -654,8 +654,8 @@ class Unit:
                 "priorities",
                 self.page,
                 scheme,
-                f"Ilgtermiņa prioritātes {y}",
-                f"Long-term priorities {y}",
+                f"Padomes {i} ilgtermiņa prioritātes {y}",
+                f"Long-term priorities {y} of council {i}",
             )
             for k in range(3 + 2 * n):
                 lv, en = PRIORITY_WORDS[(k + n) % len(PRIORITY_WORDS)]

@@ -79,8 +79,14 @@ def growth(points: Iterable[tuple[int, float]]) -> float | None:
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return [*lines, ""]
+
+
+def _cell(value: object) -> str:
+    """One table cell: on one line, pipes escaped, long notes cut."""
+    text = " ".join(str(value).split()).replace("|", "\\|")
+    return text if len(text) <= 240 else text[:239] + "…"
 
 
 def _stages(results: Sequence[Any]) -> list[str]:
