@@ -296,6 +296,23 @@ def with_limit(text: str, limit: int) -> str:
     return f"{text[:insert_at].rstrip()}\nLIMIT {limit}\n{text[insert_at:]}"
 
 
+def _exchange_capped(
+    endpoint: str, text: str, form: str, row_limit: int | None, **options
+) -> _Answer:
+    """:func:`_exchange`, a SELECT asking for one row more than ``row_limit`` (which tells
+    whether the cap cut the answer). When the endpoint refuses the query so changed, the query
+    as written goes: its error message then speaks of the caller's text, not of ours."""
+    if row_limit is None or form != "select":
+        return _exchange(endpoint, text, **options)
+    limited = with_limit(text, row_limit + 1)
+    try:
+        return _exchange(endpoint, limited, **options)
+    except QuerySyntaxError:
+        if limited == text:
+            raise
+        return _exchange(endpoint, text, **options)
+
+
 def _parse_graph(body: bytes, parser: str) -> list[tuple[Node, Node, Node]]:
     if parser in ("trig", "nquads"):
         dataset = Dataset()
@@ -393,12 +410,12 @@ def query_endpoint(
             something that is not a results document.
     """
     text, form = _prepare(text, bindings)
-    if row_limit is not None and form == "select":
-        text = with_limit(text, row_limit + 1)
     graph = form in ("construct", "describe")
-    answer = _exchange(
+    answer = _exchange_capped(
         endpoint,
         text,
+        form,
+        row_limit,
         accept=GRAPH_ACCEPT if graph else RESULTS_ACCEPT,
         timeout=timeout,
         user_agent=user_agent,
@@ -556,15 +573,15 @@ class RemoteStore:
         prepared, form = _prepare(text, bindings)
         kind = "graph" if form in ("construct", "describe") else form
         key, content_type = negotiate(kind, media_type)
-        if row_limit is not None and form == "select":
-            prepared = with_limit(prepared, row_limit + 1)
         parser = PASSED_THROUGH[kind].get(key)
         if parser is not None:
             asked = content_type.split(";")[0]
             try:
-                answer = _exchange(
+                answer = _exchange_capped(
                     self.endpoint,
                     prepared,
+                    form,
+                    row_limit,
                     accept=asked,
                     **self._options(budget, default_graphs, named_graphs),
                 )
