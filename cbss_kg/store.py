@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
@@ -47,6 +47,7 @@ from cbss_kg.results import (
     RESULT_MEDIA_TYPES,
     XSD_STRING,
     QueryResult,
+    decode,
     from_rows,
     write_boolean,
     write_select,
@@ -55,6 +56,7 @@ from cbss_kg.results import (
 __all__ = [
     "RELEASE_FILE",
     "EmbeddedStore",
+    "LocalStore",
     "NotAcceptable",
     "QueryError",
     "QueryRejected",
@@ -722,3 +724,158 @@ class EmbeddedStore:
             named_graphs,
         )
         return body, content_type, truncated
+
+
+# --- the pipeline's own store -------------------------------------------------------------------
+
+
+class LocalStore:
+    """An in-process store for SPARQL the project generates itself (fast validation, reasoning).
+
+    Unlike :class:`EmbeddedStore` it has no worker processes, no time budget and no screening,
+    and it accepts SPARQL Update: what it runs is compiled from the project's shapes and ontology,
+    never typed by a user. Terms go in and come out as rdflib terms, and a term that went in
+    comes back as the very rdflib term it was, although pyoxigraph stores some literals in a
+    canonical form (``"64500.00"^^xsd:decimal`` as ``"64500"``) and lower-cases language tags.
+
+    Where rdflib tells two terms apart that pyoxigraph takes for one (``"x"`` and
+    ``"x"^^xsd:string``, ``"1"`` and ``"true"`` as ``xsd:boolean``), both are kept in
+    :attr:`merged`: a caller that needs rdflib's reading exactly can see it cannot have it here.
+    """
+
+    def __init__(self) -> None:
+        self._store = ox.Store()
+        self._to_ox: dict[tuple, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+        self._to_rdflib: dict[object, Node] = {}
+        self.merged: list[tuple[Node, Node]] = []
+
+    def __len__(self) -> int:
+        """How many quads the store holds, in all graphs."""
+        return len(self._store)
+
+    def add(self, triples: Iterable[tuple[Node, Node, Node]], graph: str | None = None) -> None:
+        """Add rdflib triples to the default graph, or to the named graph ``graph``."""
+        # Terms are looked up by plain strings: rdflib's own hashing and equality are Python code.
+        to_ox = self._to_ox
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        quads = []
+        fresh: list[tuple[Node, ox.NamedNode | ox.BlankNode | ox.Literal]] = []
+        for triple in triples:
+            terms = []
+            for node in triple:
+                kind = type(node)
+                if kind is Literal:
+                    datatype = node.datatype
+                    key = (str(node), node.language, None if datatype is None else str(datatype))
+                else:
+                    key = (str(node), kind)
+                term = to_ox.get(key)
+                if term is None:
+                    term = to_ox[key] = _ox_term(node)
+                    fresh.append((node, term))
+                terms.append(term)
+            quads.append(ox.Quad(terms[0], terms[1], terms[2], name))
+        self._store.bulk_extend(quads)
+        self._remember(fresh)
+
+    def terms(self) -> list[Node]:
+        """Every distinct rdflib term added so far."""
+        return list(self._to_rdflib.values())
+
+    def _remember(self, fresh: list[tuple[Node, ox.NamedNode | ox.BlankNode | ox.Literal]]) -> None:
+        """Map the stored form of each new term back to its rdflib term, noting merges."""
+        stored = [term for _, term in fresh]
+        typed = [
+            index
+            for index, (node, _) in enumerate(fresh)
+            if type(node) is Literal
+            and node.datatype is not None
+            and str(node.datatype) != XSD_STRING
+        ]
+        if typed:
+            probe = ox.Store()
+            predicate = ox.NamedNode("urn:x-cbss-kg:probe")
+            probe.bulk_extend(
+                ox.Quad(ox.NamedNode(f"urn:x-cbss-kg:probe:{i}"), predicate, stored[i])
+                for i in typed
+            )
+            for quad in probe:
+                stored[int(quad.subject.value.rsplit(":", 1)[1])] = quad.object
+        for (node, _), term in zip(fresh, stored, strict=True):
+            known = self._to_rdflib.setdefault(term, node)
+            if known is not node:
+                self.merged.append((known, node))
+
+    def _rdflib(self, term: object) -> Node:
+        known = self._to_rdflib.get(term)
+        if known is None:
+            known = self._to_rdflib[term] = decode(_encode(term))
+        return known
+
+    def _wrap(self, function: Callable[..., Node | None]) -> Callable:
+        def call(*args: object) -> object:
+            result = function(*(self._rdflib(a) for a in args))
+            return None if result is None else _ox_term(result)
+
+        return call
+
+    def select(
+        self,
+        text: str,
+        *,
+        functions: Mapping[str, Callable[..., Node | None]] | None = None,
+        union: bool = False,
+    ) -> list[tuple[Node | None, ...]]:
+        """Run a SELECT query; each row is a tuple in projection order (None for unbound).
+
+        ``functions`` maps an IRI to a Python function on rdflib terms that the query may call;
+        ``union`` makes the default graph the union of all graphs.
+
+        Raises:
+            QuerySyntaxError: the query does not parse.
+            QueryError: it failed while running.
+        """
+        options: dict = {"use_default_graph_as_union": union}
+        if functions:
+            options["custom_functions"] = {
+                ox.NamedNode(iri): self._wrap(f) for iri, f in functions.items()
+            }
+        try:
+            solutions = self._store.query(text, **options)
+            rdflib_term = self._rdflib
+            return [
+                tuple(None if term is None else rdflib_term(term) for term in solution)
+                for solution in solutions
+            ]
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error).strip()) from None
+        except (RuntimeError, ValueError, OSError, TypeError) as error:
+            raise QueryError(str(error).strip()) from None
+
+    def update(self, text: str) -> None:
+        """Run a SPARQL Update (in one transaction).
+
+        Raises:
+            QuerySyntaxError: the update does not parse.
+            QueryError: it failed while running.
+        """
+        try:
+            self._store.update(text)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error).strip()) from None
+        except (RuntimeError, ValueError, OSError, TypeError) as error:
+            raise QueryError(str(error).strip()) from None
+
+    def count(self, graph: str | None = None) -> int:
+        """How many triples the default graph (or the named graph ``graph``) holds."""
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, name))
+
+    def triples(self, graph: str | None = None) -> list[tuple[Node, Node, Node]]:
+        """The triples of the default graph (or of the named graph ``graph``) as rdflib terms."""
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        rdflib_term = self._rdflib
+        return [
+            (rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object))
+            for q in self._store.quads_for_pattern(None, None, None, name)
+        ]
