@@ -372,8 +372,12 @@ def query_rdflib(spec: dict[str, Any]) -> dict[str, Any]:
 # -- HTTP ----------------------------------------------------------------------------------
 
 
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+"""Results as JSON, graphs (CONSTRUCT, DESCRIBE) as N-Triples or Turtle: what every server has."""
+
+
 def fetch(connection: Any, path: str) -> int:
-    connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
+    connection.request("GET", path, headers={"Accept": ACCEPT})
     response = connection.getresponse()
     response.read()
     return response.status
@@ -481,7 +485,10 @@ def serve_project(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    name, spec = sys.argv[1], json.loads(sys.argv[2])
+    name, argument = sys.argv[1], sys.argv[2]
+    if argument.startswith("@"):
+        argument = Path(argument[1:]).read_text(encoding="utf-8")
+    spec = json.loads(argument)
     try:
         result = {"status": "ok", **TASKS[name](spec)}
     except Missing as missing:
