@@ -68,6 +68,13 @@ _CORE_COMPONENTS = {
 }
 """Constraints tested on each value node, with their components."""
 
+_COUNTED = (
+    SH.MinCountConstraintComponent,
+    SH.MaxCountConstraintComponent,
+    SH.UniqueLangConstraintComponent,
+)
+"""Components whose message says how many values there are, when the shape has no message."""
+
 _SUPPORTED = frozenset(
     {
         *_CORE_COMPONENTS,
@@ -172,6 +179,8 @@ class Check:
         constraint: the ``sh:sourceConstraint`` (SHACL-SPARQL constraints), if any.
         bindings: values of a component's parameters, for ``{$name}`` in messages.
         formatted: messages have ``{?var}`` / ``{$var}`` replaced from the row (SHACL-SPARQL).
+        counted: the predicate whose values a result's message counts (and whether the path
+            runs it backwards), for count and language results of a shape without a message.
     """
 
     query: str
@@ -185,6 +194,7 @@ class Check:
     constraint: Node | None = None
     bindings: tuple[tuple[str, Node], ...] = ()
     formatted: bool = False
+    counted: tuple[URIRef, bool] | None = None
 
 
 def compile_shapes(shapes: Graph) -> tuple[Check, ...]:
@@ -402,6 +412,12 @@ class _Compiler:
         path_node = self.one(shape, SH.path)
         path = self._path(path_node, shape)
         severity, messages = self.severity(shape), self.messages(shape)
+        inverse = self.one(path_node, SH.inversePath) if isinstance(path_node, BNode) else None
+        counted = None
+        if not messages and isinstance(path_node, URIRef):
+            counted = (path_node, False)
+        elif not messages and isinstance(inverse, URIRef):
+            counted = (inverse, True)
 
         def check(component: URIRef, body: str, value: bool, group: str = "") -> Check:
             variables = ("this", "value") if value else ("this",)
@@ -414,6 +430,7 @@ class _Compiler:
                 path=path_node,
                 messages=messages,
                 value="value" if value else "none",
+                counted=counted if component in _COUNTED else None,
             )
 
         checks = []
@@ -1085,13 +1102,8 @@ class WorkStore(Protocol):
     ) -> list[tuple[Node | None, ...]]:
         """Rows of a SELECT, as rdflib terms; ``functions`` are callable from the query."""
 
-    def terms(self) -> list[Node]:
-        """Every distinct term the store was given."""
-
-
-_COUNTED = (SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent)
-_COUNTED += (SH.UniqueLangConstraintComponent,)
-"""Components whose message says how many values there are, when the shape has no message."""
+    def literals(self) -> list[Literal]:
+        """Every distinct literal the store was given."""
 
 
 def run(checks: Sequence[Check], store: WorkStore, *, threads: int = 2) -> tuple[Graph, Graph]:
@@ -1104,16 +1116,16 @@ def run(checks: Sequence[Check], store: WorkStore, *, threads: int = 2) -> tuple
     illtyped = URIRef(ILL_TYPED)
     store.add(
         (
-            (illtyped, RDF.value, term)
-            for term in store.terms()
-            if isinstance(term, Literal) and not datatype_ok(term)
+            (illtyped, RDF.value, literal)
+            for literal in store.literals()
+            if not datatype_ok(literal)
         ),
         graph=ILL_TYPED,
     )
     functions = {MATCHES: matches}
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         answers = list(pool.map(lambda c: store.select(c.query, functions=functions), checks))
-    report, counted = Graph(), Graph()
+    report, data = Graph(), Graph()
     top = BNode()
     report.add((top, RDF.type, SH.ValidationReport))
     wanted: dict[URIRef, set[Node]] = {}
@@ -1142,20 +1154,21 @@ def run(checks: Sequence[Check], store: WorkStore, *, threads: int = 2) -> tuple
                 report.add((result, SH.sourceConstraint, check.constraint))
             for message in messages_for(check, row):
                 report.add((result, SH.resultMessage, message))
-            if check.component in _COUNTED and not check.messages and isinstance(path, URIRef):
-                wanted.setdefault(path, set()).add(focus)
-    for predicate, subjects in sorted(wanted.items()):
-        named = sorted((s for s in subjects if isinstance(s, URIRef)), key=_sort_key)
+            if check.counted is not None:
+                wanted.setdefault(check.counted, set()).add(focus)
+    for (predicate, inverse), foci in sorted(wanted.items()):
+        named = sorted((f for f in foci if isinstance(f, URIRef)), key=_sort_key)
         pattern = f"?s {_term(predicate, None)} ?o"
-        queries = [f"SELECT ?s ?o WHERE {{ {pattern} FILTER (isBlank(?s)) }}"]
+        focus = "?o" if inverse else "?s"
+        queries = [f"SELECT ?s ?o WHERE {{ {pattern} FILTER (isBlank({focus})) }}"]
         if named:
-            listed = " ".join(_term(s, None) for s in named)
-            queries.append(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {listed} }} {pattern} }}")
+            listed = " ".join(_term(f, None) for f in named)
+            queries.append(f"SELECT ?s ?o WHERE {{ VALUES {focus} {{ {listed} }} {pattern} }}")
         for query in queries:
             for subject, obj in store.select(query):
-                if subject in subjects:
-                    counted.add((subject, predicate, obj))
-    return report, counted
+                if (obj if inverse else subject) in foci:
+                    data.add((subject, predicate, obj))
+    return report, data
 
 
 def messages_for(check: Check, row: dict[str, Node]) -> Iterator[Literal]:

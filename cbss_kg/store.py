@@ -507,6 +507,22 @@ class _Pool:
 # --- the store ----------------------------------------------------------------------------------
 
 
+def _literal_text(literal: Literal) -> str:
+    """A literal in N-Triples syntax."""
+    text = (
+        str(literal)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+    if literal.language:
+        return f'"{text}"@{literal.language}'
+    if literal.datatype is not None:
+        return f'"{text}"^^<{literal.datatype}>'
+    return f'"{text}"'
+
+
 def _ox_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(node, URIRef):
         return ox.NamedNode(str(node))
@@ -745,8 +761,10 @@ class LocalStore:
 
     def __init__(self) -> None:
         self._store = ox.Store()
-        self._to_ox: dict[tuple, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
-        self._to_rdflib: dict[object, Node] = {}
+        self._texts: dict[tuple, str] = {}
+        self._literals: dict[ox.Literal, Literal] = {}
+        self._blanks: dict[str, ox.BlankNode] = {}
+        self._blank_nodes: dict[str, BNode] = {}
         self.merged: list[tuple[Node, Node]] = []
 
     def __len__(self) -> int:
@@ -754,43 +772,71 @@ class LocalStore:
         return len(self._store)
 
     def add(self, triples: Iterable[tuple[Node, Node, Node]], graph: str | None = None) -> None:
-        """Add rdflib triples to the default graph, or to the named graph ``graph``."""
-        # Terms are looked up by plain strings: rdflib's own hashing and equality are Python code.
-        to_ox = self._to_ox
+        """Add rdflib triples to the default graph, or to the named graph ``graph``.
+
+        Raises:
+            StoreLoadError: a term pyoxigraph cannot hold (an IRI with a space, say).
+        """
+        # Triples go in as N-Triples text, which pyoxigraph parses faster than Python builds
+        # its term objects; only triples with a blank node, whose label must survive, go in as
+        # objects. Literals are looked up by plain strings: rdflib's hashing is Python code.
+        texts = self._texts
+        lines: list[str] = []
+        quads: list[ox.Quad] = []
+        fresh: list[Literal] = []
         name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        quads = []
-        fresh: list[tuple[Node, ox.NamedNode | ox.BlankNode | ox.Literal]] = []
-        for triple in triples:
-            terms = []
-            for node in triple:
-                kind = type(node)
-                if kind is Literal:
-                    datatype = node.datatype
-                    key = (str(node), node.language, None if datatype is None else str(datatype))
+        try:
+            for triple in triples:
+                parts = []
+                for node in triple:
+                    kind = type(node)
+                    if kind is URIRef:
+                        parts.append(f"<{node}>")
+                    elif kind is Literal:
+                        datatype = node.datatype
+                        key = (str(node), node.language, datatype and str(datatype))
+                        text = texts.get(key)
+                        if text is None:
+                            text = texts[key] = _literal_text(node)
+                            fresh.append(node)
+                        parts.append(text)
+                    else:
+                        break
                 else:
-                    key = (str(node), kind)
-                term = to_ox.get(key)
-                if term is None:
-                    term = to_ox[key] = _ox_term(node)
-                    fresh.append((node, term))
-                terms.append(term)
-            quads.append(ox.Quad(terms[0], terms[1], terms[2], name))
-        self._store.bulk_extend(quads)
+                    lines.append(f"{parts[0]} {parts[1]} {parts[2]} .\n")
+                    continue
+                quads.append(ox.Quad(*(self._object(node) for node in triple), name))
+            if lines:
+                self._store.bulk_load(
+                    "".join(lines).encode("utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=name
+                )
+            if quads:
+                self._store.bulk_extend(quads)
+        except (SyntaxError, ValueError, TypeError) as error:
+            raise StoreLoadError(f"the graph cannot be stored: {error}") from None
         self._remember(fresh)
 
-    def terms(self) -> list[Node]:
-        """Every distinct rdflib term added so far."""
-        return list(self._to_rdflib.values())
+    def _object(self, node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        """A term as a pyoxigraph object; a blank node gets a label of the store's own."""
+        if isinstance(node, BNode):
+            blank = self._blanks.get(str(node))
+            if blank is None:
+                blank = self._blanks[str(node)] = ox.BlankNode(f"b{len(self._blanks)}")
+                self._blank_nodes[blank.value] = node
+            return blank
+        return _ox_term(node)
 
-    def _remember(self, fresh: list[tuple[Node, ox.NamedNode | ox.BlankNode | ox.Literal]]) -> None:
-        """Map the stored form of each new term back to its rdflib term, noting merges."""
-        stored = [term for _, term in fresh]
+    def literals(self) -> list[Literal]:
+        """Every distinct rdflib literal added so far."""
+        return list(self._literals.values())
+
+    def _remember(self, fresh: list[Literal]) -> None:
+        """Map the stored form of each new literal back to it, noting merges."""
+        stored = [_ox_term(node) for node in fresh]
         typed = [
             index
-            for index, (node, _) in enumerate(fresh)
-            if type(node) is Literal
-            and node.datatype is not None
-            and str(node.datatype) != XSD_STRING
+            for index, node in enumerate(fresh)
+            if node.datatype is not None and str(node.datatype) != XSD_STRING
         ]
         if typed:
             probe = ox.Store()
@@ -801,16 +847,21 @@ class LocalStore:
             )
             for quad in probe:
                 stored[int(quad.subject.value.rsplit(":", 1)[1])] = quad.object
-        for (node, _), term in zip(fresh, stored, strict=True):
-            known = self._to_rdflib.setdefault(term, node)
+        for node, term in zip(fresh, stored, strict=True):
+            known = self._literals.setdefault(term, node)
             if known is not node:
                 self.merged.append((known, node))
 
     def _rdflib(self, term: object) -> Node:
-        known = self._to_rdflib.get(term)
-        if known is None:
-            known = self._to_rdflib[term] = decode(_encode(term))
-        return known
+        kind = type(term)
+        if kind is ox.NamedNode:
+            return URIRef(term.value)
+        if kind is ox.Literal:
+            known = self._literals.get(term)
+            return known if known is not None else decode(_encode(term))
+        if kind is ox.BlankNode:
+            return self._blank_nodes.get(term.value) or BNode(term.value)
+        return decode(_encode(term))
 
     def _wrap(self, function: Callable[..., Node | None]) -> Callable:
         def call(*args: object) -> object:

@@ -22,7 +22,7 @@ from cbss_kg.findings import Finding, Report, Severity, report_from_shacl, term_
 from cbss_kg.load import Sources
 from cbss_kg.namespaces import PREFIXES
 from cbss_kg.shacl_sparql import UnsupportedShape
-from cbss_kg.store import LocalStore
+from cbss_kg.store import LocalStore, StoreLoadError
 
 if TYPE_CHECKING:
     from cbss_kg.queries import Query
@@ -77,7 +77,10 @@ def fast_findings(graphs: Iterable[Graph], shapes: Graph) -> list[Finding]:
         return []
     checks = shacl_sparql.compile_shapes(shapes)
     store = LocalStore()
-    store.add(triple for graph in graphs for triple in graph)
+    try:
+        store.add(triple for graph in graphs for triple in graph)
+    except StoreLoadError as error:
+        raise UnsupportedShape(f"data pyoxigraph cannot hold ({error})") from None
     if store.merged:
         first, second = store.merged[0]
         raise UnsupportedShape(f"data with both {first.n3()} and {second.n3()}")
