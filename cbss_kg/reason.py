@@ -1,5 +1,9 @@
 """Reasoning: the OWL 2 RL entailments of the asserted graph, and its consistency.
 
+Two engines give the same entailments and inconsistencies: ``"fast"``, OWL 2 RL rules run as
+SPARQL in pyoxigraph (:mod:`cbss_kg.rules`), and ``"owlrl"``, the reference. ``"auto"`` (the
+default) takes the fast one unless the graph uses a construct it does not handle.
+
 This is the only module that imports owlrl, and the one place in the pipeline where entailment
 happens (validation runs on what the sources assert).
 """
@@ -7,8 +11,18 @@ happens (validation runs on what the sources assert).
 from __future__ import annotations
 
 import owlrl
+from owlrl.AxiomaticTriples import OWLRL_Datatypes_Disjointness
+from owlrl.DatatypeHandling import AltXSDToPYTHON
+from owlrl.OWLRL import OWLRL_Annotation_properties
+from owlrl.XsdDatatypes import OWL_Datatype_Subsumptions, OWL_RL_Datatypes
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from cbss_kg import rules
+from cbss_kg.rules import UnsupportedConstruct
+
+ENGINES = ("auto", "fast", "owlrl")
+"""The reasoners: see the module's description."""
 
 OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
 """owlrl reports each inconsistency as ``[ a err:ErrorMessage ; err:error "…" ]`` in this
@@ -35,7 +49,7 @@ class InconsistencyError(Exception):
         super().__init__(f"the graph is inconsistent (OWL 2 RL):\n{listed}")
 
 
-def infer(graph: Graph) -> Graph:
+def infer(graph: Graph, *, engine: str = "auto") -> Graph:
     """The OWL 2 RL closure of ``graph`` minus ``graph`` itself, kept to what says something.
 
     Kept: entailments about the data and our terms (types from domains, ranges and subclasses,
@@ -49,7 +63,24 @@ def infer(graph: Graph) -> Graph:
     Raises:
         InconsistencyError: owlrl found an inconsistency (disjoint classes sharing a member,
             an individual of ``owl:Nothing``, a violated property restriction…).
+        UnsupportedConstruct: ``engine="fast"`` and the graph uses what it does not handle.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown reasoner {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine != "owlrl":
+        try:
+            found = rules.closure(graph, DATATYPES)
+        except UnsupportedConstruct:
+            if engine == "fast":
+                raise
+        else:
+            if found.errors:
+                raise InconsistencyError(list(found.errors))
+            inferred = Graph()
+            for triple in found.inferred:
+                if _meaningful(triple):
+                    inferred.add(triple)
+            return inferred
     closure = Graph()
     closure += graph
     owlrl.DeductiveClosure(
@@ -67,6 +98,25 @@ def infer(graph: Graph) -> Graph:
         if triple not in graph and _meaningful(triple):
             inferred.add(triple)
     return inferred
+
+
+def _lexical_ok(literal: Literal) -> bool:
+    """owlrl's rule dt-not-type: the lexical form converts with owlrl's own converters."""
+    try:
+        AltXSDToPYTHON.get(literal.datatype, str)(str(literal))
+    except ValueError:
+        return False
+    return True
+
+
+DATATYPES = rules.Datatypes(
+    typed=frozenset(OWL_RL_Datatypes),
+    supertypes=OWL_Datatype_Subsumptions,
+    disjoint=tuple(OWLRL_Datatypes_Disjointness),
+    annotation_properties=tuple(OWLRL_Annotation_properties),
+    lexical_ok=_lexical_ok,
+)
+"""owlrl's datatype tables, for the fast reasoner to read datatypes exactly as owlrl does."""
 
 
 def _meaningful(triple: tuple) -> bool:
