@@ -129,7 +129,7 @@ class Closure:
     """What the rules derived: the new triples (none about a literal), and every
     inconsistency in owlrl's words."""
 
-    inferred: Graph
+    inferred: list[tuple[Node, Node, Node]]
     errors: tuple[str, ...]
 
 
@@ -201,7 +201,7 @@ def closure(graph: Graph, datatypes: Datatypes) -> Closure:
     store = LocalStore()
     literals = _Literals()
     try:
-        store.add((literals.term(s), p, literals.term(o)) for s, p, o in graph)
+        store.add(literals.stand_in(graph))
     except StoreLoadError as error:
         raise UnsupportedConstruct(f"a term pyoxigraph cannot hold ({error})") from None
     errors = set(literals.lexical_errors(datatypes))
@@ -215,11 +215,14 @@ def closure(graph: Graph, datatypes: Datatypes) -> Closure:
     _check_structure(store, schema)
     store.update(f"ADD <{AXIOMS}> TO <{INFERRED}>")
     errors |= _errors(store, literals)
-    inferred = Graph()
-    for s, p, o in store.triples(INFERRED):
-        if isinstance(s, URIRef) and s.startswith(LITERAL):
-            continue
-        inferred.add((s, p, literals.back(o)))
+    back = literals.back
+    inferred = [
+        (s, p, back(o))
+        for s, p, o in store.select(
+            f"SELECT ?s ?p ?o WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} "
+            f'FILTER (!STRSTARTS(STR(?s), "{LITERAL}")) }}'
+        )
+    ]
     return Closure(inferred, tuple(sorted(errors)))
 
 
@@ -720,10 +723,18 @@ class _Literals:
         self._terms: dict[tuple, URIRef] = {}
         self._literals: dict[str, Literal] = {}
 
-    def term(self, node: Node) -> Node:
-        """The node itself, or the IRI standing for it if it is a literal."""
-        if type(node) is not Literal:
-            return node
+    def stand_in(self, triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[tuple]:
+        """The triples with each literal replaced by the IRI standing for it."""
+        term = self.term
+        for s, p, o in triples:
+            if type(o) is Literal:
+                o = term(o)
+            if type(s) is Literal:
+                s = term(s)
+            yield s, p, o
+
+    def term(self, node: Literal) -> URIRef:
+        """The IRI standing for a literal."""
         datatype = node.datatype
         key = (str(node), node.language, None if datatype is None else str(datatype))
         term = self._terms.get(key)
