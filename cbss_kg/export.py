@@ -56,8 +56,11 @@ MEDIA_TYPES = {
     "ontology.html": "text/html",
     "ontology.svg": "image/svg+xml",
     "timeline.svg": "image/svg+xml",
+    "timeline.lv.svg": "image/svg+xml",
     "participation.svg": "image/svg+xml",
+    "participation.lv.svg": "image/svg+xml",
     "membership.svg": "image/svg+xml",
+    "membership.lv.svg": "image/svg+xml",
     "void.ttl": "text/turtle",
     "SHA256SUMS": "text/plain",
 }

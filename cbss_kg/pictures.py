@@ -306,13 +306,24 @@ def _span(dates: Iterable[When]) -> tuple[int, int]:
     return min(w.earliest.year for w in whens), max(w.latest.year for w in whens)
 
 
-def _legend_item(parent: Element, x: float, y: float, draw: Callable[[Element, float, float], None],
-                 label: str) -> float:
-    """Draw one legend entry (a glyph and its words) at ``x`` and return where the next starts."""
-    group = svg.add(parent, "g")
-    draw(group, x, y)
-    svg.add(group, "text", {"x": x + 26, "y": y + 4, "class": "small"}, label)
-    return x + 26 + svg.text_width(label, 11) + 22
+class _Legend:
+    """Legend entries (a glyph and its words) from left to right, starting a new line rather
+    than passing ``right``."""
+
+    LINE = 22.0
+
+    def __init__(self, parent: Element, y: float, right: float) -> None:
+        self.group = svg.add(parent, "g", {"class": "legend", "aria-hidden": "true"})
+        self.x, self.y, self.right = 20.0, y, right
+
+    def add(self, draw: Callable[[Element, float, float], None], label: str) -> None:
+        width = 26 + svg.text_width(label, 11)
+        if self.x > 20 and self.x + width > self.right:
+            self.x, self.y = 20.0, self.y + self.LINE
+        group = svg.add(self.group, "g")
+        draw(group, self.x, self.y)
+        svg.add(group, "text", {"x": self.x + 26, "y": self.y + 4, "class": "small"}, label)
+        self.x += width + 22
 
 
 # Rows from views ------------------------------------------------------------------------------
@@ -332,8 +343,9 @@ class MissingView(LookupError):
 
 
 def render_pictures(data: Dataset, catalog: Mapping[str, Query], *,
-                    lang: str = "en") -> dict[str, str]:
-    """Draw every picture from ``data`` with the views of ``catalog``: file name → SVG text.
+                    languages: Sequence[str] = ("en",)) -> dict[str, str]:
+    """Draw every picture from ``data`` with the views of ``catalog`` in each of ``languages``
+    (each view runs once): release file name (:func:`file_name`) → SVG text.
 
     Raises:
         MissingView: ``queries/views/<view>.rq`` is not in the catalogue.
@@ -342,10 +354,21 @@ def render_pictures(data: Dataset, catalog: Mapping[str, Query], *,
         if view not in catalog or catalog[view].kind != "view":
             raise MissingView(f"{name} is drawn from the view queries/views/{view}.rq, "
                               "which the project does not have")
-    return {
-        name: RENDERERS[view](view_rows(data, catalog[view]), lang=lang)
-        for name, view in PICTURES.items()
-    }
+    drawn = {}
+    for name, view in PICTURES.items():
+        rows = view_rows(data, catalog[view])
+        for lang in languages:
+            drawn[file_name(name, lang)] = RENDERERS[view](rows, lang=_check_lang(lang))
+    return drawn
+
+
+def file_name(name: str, lang: str) -> str:
+    """The file of a picture in ``lang``: English keeps the plain name (``timeline.svg``), another
+    language goes before the suffix (``timeline.lv.svg``)."""
+    if lang == "en":
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{lang}{dot}{suffix}"
 
 
 # The timeline ---------------------------------------------------------------------------------
@@ -478,9 +501,8 @@ def timeline_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400) 
     grid = document.root[-1]
     document.root.remove(grid)
     document.root.insert(list(document.root).index(body), grid)
-    legend_y = y + 40
-    _timeline_legend(document, legend_y, words)
-    document.resize(width, legend_y + 24)
+    last_line = _timeline_legend(document, y + 40, words, width - 20)
+    document.resize(width, last_line + 24)
     return document.to_string()
 
 
@@ -488,6 +510,17 @@ def _wrap(text: str, limit: int) -> list[str]:
     lines: list[str] = []
     for word in text.split():
         if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _fit(text: str, size: float, room: float, *, bold: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``room`` px at ``size`` (a single word may overflow)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and svg.text_width(f"{lines[-1]} {word}", size, bold=bold) <= room:
             lines[-1] += " " + word
         else:
             lines.append(word)
@@ -629,17 +662,18 @@ def _mark_alternative(mark: _Mark, label: str, words: dict[str, str], lang: str)
     return " — ".join(parts)
 
 
-def _timeline_legend(document: svg.Document, y: float, words: dict[str, str]) -> None:
-    legend = svg.add(document.root, "g", {"class": "legend", "aria-hidden": "true"})
+def _timeline_legend(document: svg.Document, y: float, words: dict[str, str],
+                     right: float) -> float:
+    """Draw the timeline's legend from ``y``; returns the height of its last line."""
+    legend = _Legend(document.root, y, right)
     colour = _LANE_COLOURS["council"]
     hatch = f"url(#{document.ref('hatch-council')})"
-    x = 20.0
-    x = _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "circle", {"cx": a + 8, "cy": b, "r": 5.5, "fill": colour}), words["legend_day"])
-    x = _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "rect", {"x": a + 3, "y": b - 5, "width": 10, "height": 10, "fill": colour}),
         words["legend_end"])
-    x = _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "rect", {"x": a, "y": b - 6, "width": 18, "height": 12, "fill": hatch,
                     "stroke": colour, "stroke-width": 1.2}), words["legend_uncertain"])
     fade = document.ref("legend-fade")
@@ -647,9 +681,10 @@ def _timeline_legend(document: svg.Document, y: float, words: dict[str, str]) ->
     svg.add(gradient, "stop", {"offset": "0", "stop-color": _LANE_COLOURS["projects"]})
     svg.add(gradient, "stop", {"offset": "1", "stop-color": _LANE_COLOURS["projects"],
                                "stop-opacity": "0"})
-    _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "rect", {"x": a, "y": b - 6, "width": 18, "height": 12, "fill": f"url(#{fade})"}),
         words["end_unknown"])
+    return legend.y
 
 
 # The participation grid -----------------------------------------------------------------------
@@ -663,6 +698,9 @@ class _Participation:
 
 _CELL_W = 46.0
 _CELL_H = 28.0
+_HEADING_LIMIT = 28
+"""Characters of a column heading; the column's ``<title>`` has the whole name."""
+_HEADING_LINE = 26.0
 
 _GRID_CSS = """
 .cell-empty { fill: #ffffff; stroke: #c4c4c4; }
@@ -721,28 +759,34 @@ def participation_svg(rows: Iterable[Row], *, lang: str = "en",
     words = _WORDS[lang]
     states, projects, cells = participation_grid(rows, lang)
     row_label_width = max((svg.text_width(label, 13) for _, label in states), default=80) + 30
-    header_height = max((svg.text_width(_shorten(heading, 34), 13)
-                         for _, _, heading in projects), default=60) * 0.72 + 30
+    headings = [_shorten(heading, _HEADING_LIMIT) for _, _, heading in projects]
+    heading_widths = [svg.text_width(heading, 13, bold=True) for heading in headings]
     left = 20 + row_label_width
-    top = 60 + header_height
-    width = left + len(projects) * _CELL_W + 90
+    # A heading is turned 45 degrees: it reaches above and to the right of its column by its
+    # length times cos 45°, and the picture must hold the last one whole.
+    reach = max((left + (column + 0.5) * _CELL_W + w * 0.72 + 20
+                 for column, w in enumerate(heading_widths)), default=0)
+    width = max(left + len(projects) * _CELL_W + 90, reach, 520)
+    title_lines = _fit(words["participation_title"], 20, width - 40, bold=True)
+    top = 60 + (len(title_lines) - 1) * _HEADING_LINE + max(heading_widths, default=60) * 0.72 + 30
     height = top + len(states) * _CELL_H + 90
-    width = max(width, 520)
     document = svg.Document(
         width, height, ident="participation", lang=lang, title=words["participation_title"],
         desc=words["participation_desc"].format(states=len(states), projects=len(projects),
                                                 cells=len(cells)),
         css=_GRID_CSS)
-    svg.add(document.root, "text", {"x": 20, "y": 32, "class": "heading"},
-            _wrap(words["participation_title"], 60)[0] if width < 700 else
-            words["participation_title"])
+    for number, line in enumerate(title_lines):
+        svg.add(document.root, "text", {"x": 20, "y": 32 + number * _HEADING_LINE,
+                                        "class": "heading"}, line)
     headers = svg.add(document.root, "g", {"class": "columns"})
-    for column, (_, label, heading) in enumerate(projects):
+    for column, ((project, label, _), heading) in enumerate(zip(projects, headings,
+                                                                strict=True)):
         x = left + column * _CELL_W + _CELL_W / 2
         group = svg.mark(headers, label)
         svg.add(group, "text", {"x": x, "y": top - 10, "class": "column-label",
-                                "transform": f"rotate(-45 {svg.fmt(x)} {svg.fmt(top - 10)})"},
-                _shorten(heading, 34))
+                                "transform": f"rotate(-45 {svg.fmt(x)} {svg.fmt(top - 10)})",
+                                "font-weight": "bold" if project == highlight else None},
+                heading)
     grid = svg.add(document.root, "g", {"class": "cells"})
     for column, (project, _, _) in enumerate(projects):
         if project == highlight:
@@ -786,8 +830,7 @@ def participation_svg(rows: Iterable[Row], *, lang: str = "en",
                                "text-anchor": "middle", "class": "total"}, str(count))
     svg.add(grid, "text", {"x": left - 12, "y": bottom + 20, "text-anchor": "end",
                            "class": "total"}, words["total"])
-    legend = svg.add(document.root, "g", {"class": "legend", "aria-hidden": "true"})
-    _legend_item(legend, 20, bottom + 56, lambda g, a, b: svg.add(
+    _Legend(document.root, bottom + 56, width - 20).add(lambda g, a, b: svg.add(
         g, "rect", {"x": a, "y": b - 8, "width": 18, "height": 16, "class": "cell-filled",
                     "rx": 3}), words["legend_participation"])
     return document.to_string()
@@ -918,9 +961,8 @@ def membership_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400
     grid = document.root[-1]
     document.root.remove(grid)
     document.root.insert(list(document.root).index(body), grid)
-    legend_y = bottom + 50
-    _membership_legend(document, legend_y, words, arrow)
-    document.resize(width, legend_y + 26)
+    last_line = _membership_legend(document, bottom + 50, words, arrow, width - 20)
+    document.resize(width, last_line + 26)
     return document.to_string()
 
 
@@ -1041,30 +1083,31 @@ def _period_alternative(period: _Period, words: dict[str, str], lang: str) -> st
     return " — ".join(parts)
 
 
-def _membership_legend(document: svg.Document, y: float, words: dict[str, str],
-                       arrow: str) -> None:
-    legend = svg.add(document.root, "g", {"class": "legend", "aria-hidden": "true"})
-    x = 20.0
+def _membership_legend(document: svg.Document, y: float, words: dict[str, str], arrow: str,
+                       right: float) -> float:
+    """Draw the membership chart's legend from ``y``; returns the height of its last line."""
+    legend = _Legend(document.root, y, right)
     for group in ("member", "observer", "suspended", "other"):
         colour = _ROLE_COLOURS[group]
         fill = f"url(#{document.ref('hatch-suspended')})" if group == "suspended" else colour
-        x = _legend_item(legend, x, y, lambda g, a, b, f=fill, c=colour: svg.add(
+        legend.add(lambda g, a, b, f=fill, c=colour: svg.add(
             g, "rect", {"x": a, "y": b - 7, "width": 18, "height": 14, "fill": f, "stroke": c}),
             words[f"role.{group}"])
-    x = _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "line", {"x1": a, "y1": b, "x2": a + 8, "y2": b, "stroke": "#333333",
                     "marker-end": f"url(#{arrow})"}), words["continuing"])
-    x = _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "line", {"x1": a, "y1": b, "x2": a + 18, "y2": b, "stroke": _ROLE_COLOURS["member"],
                     "stroke-width": 3, "stroke-dasharray": "4 3"}), words["legend_unknown_begin"])
-    x = _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "path", {"d": f"M{svg.fmt(a + 9)},{svg.fmt(b - 7)} l6,7 l-6,7 l-6,-7 z",
                     "fill": "#ffffff", "stroke": "#1a1a1a", "stroke-width": 1.5}),
         words["legend_attested"])
     hatch = f"url(#{document.ref('hatch-member')})"
-    _legend_item(legend, x, y, lambda g, a, b: svg.add(
+    legend.add(lambda g, a, b: svg.add(
         g, "rect", {"x": a, "y": b - 7, "width": 18, "height": 14, "fill": hatch,
                     "stroke": _ROLE_COLOURS["member"]}), words["legend_uncertain"])
+    return legend.y
 
 
 RENDERERS: dict[str, Callable[..., str]] = {

@@ -103,19 +103,35 @@ def build(project: Project, out: Path) -> BuildResult:
         out,
         base_iri=project.base_iri,
         version=__version__,
-        documents=documents(project, sources),
+        documents=release_documents(project, sources),
     )
     return BuildResult(out, report, files, stats.asserted, stats.inferred)
 
 
 def documents(project: Project, sources: Sources, *, lang: str = "en") -> dict[str, str]:
-    """The generated pages and pictures by file name: the ontology's documentation and class
-    diagram, and the pictures drawn from ``queries/views``. The release has them in English; the
-    server draws both languages on request."""
+    """The generated pages and pictures in ``lang`` by file name: the ontology's documentation and
+    class diagram, and the pictures drawn from ``queries/views``."""
+    drawn = pictures.render_pictures(sources.dataset, load_catalog(project), languages=(lang,))
+    return {
+        **_ontology_documents(sources, lang),
+        **{name: drawn[pictures.file_name(name, lang)] for name in pictures.PICTURES},
+    }
+
+
+def release_documents(project: Project, sources: Sources) -> dict[str, str]:
+    """The documents a release carries: :func:`documents` in English, and the pictures in every
+    language of the pages (``timeline.svg`` in English, ``timeline.lv.svg`` in Latvian)."""
+    return {
+        **_ontology_documents(sources, "en"),
+        **pictures.render_pictures(sources.dataset, load_catalog(project),
+                                   languages=pictures.LANGUAGES),
+    }
+
+
+def _ontology_documents(sources: Sources, lang: str) -> dict[str, str]:
     return {
         "ontology.html": docs.render_ontology_html(sources.ontology, sources.union(), lang=lang),
         "ontology.svg": docs.render_class_diagram(sources.ontology, lang=lang),
-        **pictures.render_pictures(sources.dataset, load_catalog(project), lang=lang),
     }
 
 

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 import urllib.parse
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -53,9 +53,9 @@ from cbss_kg.store import EmbeddedStore, QueryError, QueryRejected, QuerySyntaxE
 from cbss_kg.web import conneg, i18n
 from cbss_kg.web.conneg import HTML, RDF_FORMATS, RESULT_FORMATS, Format
 from cbss_kg.web.describe import INFERRED, Description, Presenter, describe, schema_org, serialize
+from cbss_kg.web.figures import Figure
 from cbss_kg.web.openapi import openapi
 from cbss_kg.web.pages import (
-    PICTURES,
     PageContext,
     Renderer,
     download_formats,
@@ -89,10 +89,18 @@ STATIC_FILES = {
     "favicon.svg": "image/svg+xml",
 }
 
-PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+
+def page_csp(style_sources: Iterable[str] = ()) -> str:
+    """The pages' Content-Security-Policy; ``style_sources`` are the hashes of the ``<style>``
+    elements of the pictures a page holds inline (:class:`cbss_kg.web.figures.Figure`)."""
+    styles = " ".join(["'self'", *sorted(set(style_sources))])
+    return (
+        f"default-src 'none'; style-src {styles}; script-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+PAGE_CSP = page_csp()
 DOC_CSP = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -799,13 +807,15 @@ async def thing(request: Request) -> Response:
     assert description is not None
     if page is not None:
         html = page
-        return conditional(
-            request,
-            site,
-            etag,
-            headers,
-            lambda: html_response(thing_page(request, html, description, target)),
-        )
+
+        def make_page() -> Response:
+            figures = site.figures.about(description.iri, html.lang)
+            return html_response(
+                thing_page(request, html, description, target, figures),
+                csp=page_csp(f.style_source for f in figures),
+            )
+
+        return conditional(request, site, etag, headers, make_page)
     return conditional(
         request,
         site,
@@ -853,7 +863,13 @@ def _document(
     )
 
 
-def thing_page(request: Request, page: PageContext, description: Description, path: str) -> str:
+def thing_page(
+    request: Request,
+    page: PageContext,
+    description: Description,
+    path: str,
+    figures: Sequence[Figure] = (),
+) -> str:
     site = page.site
     presenter = Presenter(site, page.lang, page.url)
     this = URIRef(description.iri)
@@ -892,6 +908,7 @@ def thing_page(request: Request, page: PageContext, description: Description, pa
         incoming=presenter.rows(incoming, incoming=True),
         formats=[(f.label, f"{path}.{f.suffix}", f.media_type) for f in RDF_FORMATS],
         jsonld=schema_org(description, site, page_url),
+        figures=figures,
         graph_info=info,
         graph_query=(
             "/query?" + urllib.parse.urlencode({"query": graph_query(description.iri)})
@@ -930,6 +947,7 @@ async def home(request: Request) -> Response:
 
     def make() -> Response:
         presenter = Presenter(site, page.lang, page.url)
+        figures = site.figures.home(page.lang)
         body = request.app.state.renderer.render(
             "home.html",
             page,
@@ -940,9 +958,9 @@ async def home(request: Request) -> Response:
             projects=entries("projects"),
             title=site.void.titles.get(page.lang),
             description=site.void.descriptions.get(page.lang),
-            pictures=[site.files[name] for name in PICTURES if name in site.files],
+            figures=figures,
         )
-        return html_response(body)
+        return html_response(body, csp=page_csp(f.style_source for f in figures))
 
     return conditional(request, site, etag, {"Vary": "Accept, Accept-Language"}, make)
 

@@ -114,8 +114,12 @@ def add(parent: ET.Element, tag: str, attrs: Mapping[str, object] | None = None,
 
 
 def mark(parent: ET.Element, alternative: str, css_class: str | None = None) -> ET.Element:
-    """A group for one mark of a picture, carrying its text alternative as its first child."""
-    group = add(parent, "g", {"class": css_class})
+    """A group for one mark of a picture, carrying its text alternative as its first child.
+
+    The group is an image of its own (``role="img"``, named by that ``<title>``), so a screen
+    reader can step from mark to mark when the picture is inline in a page (see :func:`inline`).
+    """
+    group = add(parent, "g", {"class": css_class, "role": "img"})
     add(group, "title", text=alternative)
     return group
 
@@ -138,6 +142,11 @@ def hatch(defs: ET.Element, pattern_id: str, colour: str, *, background: str = "
 
 
 def inline(document: str) -> str:
-    """An SVG document without its XML declaration, ready to be placed inside an HTML page
-    (inline, each mark's ``<title>`` stays available as a tooltip and to screen readers)."""
-    return document.split("?>", 1)[1].lstrip() if document.startswith("<?xml") else document
+    """An SVG document without its XML declaration, ready to be placed inside an HTML page.
+
+    Its root becomes a group named by its title and description (``role="group"``) instead of
+    one opaque image, whose parts assistive technology would skip: inline, each mark's
+    ``<title>`` reaches screen readers, and shows as a tooltip.
+    """
+    body = document.split("?>", 1)[1].lstrip() if document.startswith("<?xml") else document
+    return body.replace(' role="img"', ' role="group"', 1)

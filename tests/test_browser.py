@@ -40,9 +40,9 @@ def browser() -> Iterator[object]:
 class Visit:
     """A browser page that records every request it makes and every console error."""
 
-    def __init__(self, browser, server, *, javascript: bool = True) -> None:
+    def __init__(self, browser, server, *, javascript: bool = True, width: int = 1280) -> None:
         self.context = browser.new_context(java_script_enabled=javascript,
-                                           viewport={"width": 1280, "height": 900})
+                                           viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.server = server
         self.requests: list[str] = []
@@ -173,3 +173,61 @@ def test_downloads_and_api_pages(browser, server, tmp_path):
     assert set(page.locator("table.results tbody td:first-child a").all_inner_texts()) == {
         "Latvia", "Russia"}
     visit.check(tmp_path / "api.png")
+
+
+PICTURE_PROBLEMS = """() => {
+  const problems = [];
+  for (const svg of document.querySelectorAll('figure.picture svg')) {
+    const box = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll('text')) {
+      const r = text.getBoundingClientRect();
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
+          || r.bottom > box.bottom + 0.5) {
+        problems.push('cut off: ' + text.textContent);
+      }
+    }
+    const filled = svg.querySelector('.cell-filled, .lane-band, .member-label');
+    if (filled && getComputedStyle(filled).fill === 'rgb(0, 0, 0)'
+        && !filled.classList.contains('member-label')) {
+      problems.push('unstyled: ' + svg.getAttribute('aria-labelledby'));
+    }
+  }
+  if (document.documentElement.scrollWidth > document.documentElement.clientWidth) {
+    problems.push('the page scrolls sideways');
+  }
+  return problems;
+}"""
+"""What is wrong with the page's pictures: text drawn outside a picture, a picture whose own
+styles were blocked, a page wider than the screen."""
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_a_project_page_shows_its_participation_grid(browser, project_server, tmp_path, width):
+    visit = Visit(browser, project_server, width=width)
+    visit.go("/")
+    page = visit.page
+    project = page.locator(".projects a").first
+    name = project.inner_text()
+    project.click()
+    page.wait_for_selector("figure.picture-participation svg")
+    grid = page.locator("figure.picture-participation svg")
+    assert grid.get_attribute("lang") == "en"
+    marked = page.locator("figure.picture-participation text.column-label[font-weight=bold]")
+    assert marked.count() == 1
+    assert marked.locator("xpath=../*[local-name()='title']").text_content() == name
+    filled = page.locator("figure.picture-participation rect.cell-filled").first
+    assert filled.evaluate("e => getComputedStyle(e).fill") == "rgb(31, 78, 140)"
+    assert page.evaluate(PICTURE_PROBLEMS) == []
+    visit.check(tmp_path / f"project-{width}.png")
+
+
+@pytest.mark.parametrize("lang", ["en", "lv"])
+def test_the_home_pages_pictures_fit(browser, project_server, tmp_path, lang):
+    visit = Visit(browser, project_server)
+    visit.go(f"/?lang={lang}")
+    page = visit.page
+    assert page.locator("figure.picture svg").count() == 3
+    assert set(page.locator("figure.picture svg").evaluate_all(
+        "all => all.map(e => e.getAttribute('lang'))")) == {lang}
+    assert page.evaluate(PICTURE_PROBLEMS) == []
+    visit.check(tmp_path / f"home-{lang}.png")

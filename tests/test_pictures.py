@@ -15,7 +15,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS, TIME, XSD
 
-from cbss_kg import pictures
+from cbss_kg import pictures, svg
 from cbss_kg.config import Project
 from cbss_kg.load import Sources, load_project
 from cbss_kg.namespaces import CBSS, ELI, GRAPH, ID, SDO
@@ -143,6 +143,17 @@ def test_pictures_are_deterministic(sources: Sources, catalog: dict[str, Query])
     first = pictures.render_pictures(sources.dataset, catalog)
     assert first == pictures.render_pictures(sources.dataset, catalog)
     assert set(first) == {"timeline.svg", "participation.svg", "membership.svg"}
+
+
+def test_pictures_in_every_language(sources: Sources, catalog: dict[str, Query],
+                                    drawn: dict) -> None:
+    """English keeps the plain file name, Latvian goes before the suffix."""
+    both = pictures.render_pictures(sources.dataset, catalog, languages=pictures.LANGUAGES)
+    assert set(both) == {"timeline.svg", "timeline.lv.svg", "participation.svg",
+                         "participation.lv.svg", "membership.svg", "membership.lv.svg"}
+    for name, view in pictures.PICTURES.items():
+        for lang in pictures.LANGUAGES:
+            assert both[pictures.file_name(name, lang)] == drawn[(view, lang)]
 
 
 # The timeline ---------------------------------------------------------------------------------
@@ -282,6 +293,27 @@ def test_one_participation_less_gives_one_cell_less(
     before = len(participations(data))
     after = marks(pictures.render_view("participation", rows), "cell")
     assert len(after) == before - (0 if others else 1)
+
+
+def test_a_narrow_grid_holds_its_title_and_headings_whole() -> None:
+    """A grid of few projects is narrow: its title wraps and its turned headings still fit
+    (both were once cut off at the right edge)."""
+    rows = [row(project=ID["project/a"], project_en="ADSTRINGO"),
+            row(project=ID["project/b"],
+                project_en="Training of consular officials of the Baltic Sea region"),
+            row(state=ID["state/LV"], state_en="Latvia")]
+    root = ET.fromstring(pictures.participation_svg(rows, highlight=str(ID["project/b"])))
+    width = float(root.get("width"))
+    headings = [t for t in root.iter(f"{SVG}text") if t.get("class") == "heading"]
+    assert len(headings) == 2
+    assert " ".join(t.text for t in headings) == root.find(f"{SVG}title").text
+    for text in headings:
+        assert float(text.get("x")) + svg.text_width(text.text, 20, bold=True) <= width
+    columns = [t for t in root.iter(f"{SVG}text") if t.get("class") == "column-label"]
+    assert [t.get("font-weight") for t in columns] == [None, "bold"]
+    for text in columns:
+        reach = svg.text_width(text.text, 13, bold=True) * 0.7072
+        assert float(text.get("x")) + reach <= width
 
 
 # Membership over time -------------------------------------------------------------------------

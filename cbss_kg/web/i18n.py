@@ -59,6 +59,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "traceable to the source that makes it."
         ),
         "nav_home": "Home",
+        "skip_to_content": "Skip to the content",
         "nav_query": "Query",
         "nav_api": "API",
         "nav_downloads": "Downloads",
@@ -77,6 +78,22 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "states": "States",
         "tools": "Use the data",
         "pictures": "At a glance",
+        "figure_timeline": (
+            "Every dated meeting, act, membership change and project the graph records. A dot is "
+            "an exact day, a hatched extent a month or a year; point at a mark for its dates and "
+            "sources."
+        ),
+        "figure_membership": (
+            "Each bar is a membership as the sources give it; point at a bar for its dates and "
+            "sources."
+        ),
+        "figure_participation": (
+            "Each filled cell is a state's part in a project as the graph records it; point at a "
+            "cell for its role and source."
+        ),
+        "figure_marked_row": "This state's row is marked.",
+        "figure_marked_column": "This project's column is marked.",
+        "figure_download": "Download as SVG",
         "tool_query": (
             "Ask your own question in SPARQL, or start from one of the prepared questions."
         ),
@@ -170,6 +187,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "ir izsekojams līdz avotam, kas to saka."
         ),
         "nav_home": "Sākums",
+        "skip_to_content": "Pāriet uz saturu",
         "nav_query": "Vaicājumi",
         "nav_api": "API",
         "nav_downloads": "Lejupielādes",
@@ -188,6 +206,22 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "states": "Valstis",
         "tools": "Datu izmantošana",
         "pictures": "Pārskats",
+        "figure_timeline": (
+            "Katra grafā ierakstītā datētā sanāksme, akts, dalības izmaiņa un projekts. Punkts ir "
+            "precīza diena, iesvītrots posms — mēnesis vai gads; norādiet uz atzīmi, lai redzētu "
+            "tās datumus un avotus."
+        ),
+        "figure_membership": (
+            "Katra josla ir dalība, kā to norāda avoti; norādiet uz joslu, lai redzētu tās datumus "
+            "un avotus."
+        ),
+        "figure_participation": (
+            "Katra aizpildīta šūna ir valsts dalība projektā, kā to ieraksta grafs; norādiet uz "
+            "šūnu, lai redzētu lomu un avotu."
+        ),
+        "figure_marked_row": "Šīs valsts rinda ir iezīmēta.",
+        "figure_marked_column": "Šī projekta kolonna ir iezīmēta.",
+        "figure_download": "Lejupielādēt kā SVG",
         "tool_query": (
             "Uzdodiet savu jautājumu SPARQL valodā vai sāciet no kāda sagatavota jautājuma."
         ),

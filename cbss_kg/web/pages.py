@@ -22,9 +22,6 @@ from cbss_kg.web.conneg import RDF_FORMATS, Format
 from cbss_kg.web.describe import Presenter
 from cbss_kg.web.site import Site
 
-PICTURES = ("membership.svg", "timeline.svg", "participation.svg")
-"""Charts of the release shown on the home page, when the release has them."""
-
 
 def environment() -> Environment:
     """The Jinja2 environment of the pages: autoescaped, with a thousands filter."""

@@ -22,6 +22,7 @@ from rdflib.term import Node
 from cbss_kg import __version__
 from cbss_kg.namespaces import BASE, CBSS, GRAPH
 from cbss_kg.web import i18n
+from cbss_kg.web.figures import Figures, load_figures
 from cbss_kg.web.vocab import TERM_LABELS, compact, humanize
 
 CHECKSUMS = "SHA256SUMS"
@@ -70,6 +71,10 @@ FILE_DESCRIPTIONS = {
                      "Diagramma: grafa notikumi uz laika ass"),
     "participation.svg": ("Chart: which states took part in which projects",
                           "Diagramma: kuras valstis piedalījās kuros projektos"),
+    "membership.lv.svg": ("The membership chart in Latvian", "Dalības diagramma latviski"),
+    "timeline.lv.svg": ("The time line in Latvian", "Laika līnija latviski"),
+    "participation.lv.svg": ("The participation chart in Latvian",
+                             "Dalības projektos diagramma latviski"),
     CHECKSUMS: (
         "SHA-256 checksums of every other file (sha256sum -c)",
         "Visu pārējo datņu SHA-256 kontrolsummas (sha256sum -c)",
@@ -444,6 +449,8 @@ class Site:
     examples: Mapping[str, Any] = field(default_factory=dict)
     """Queries offered as examples on the query page."""
     lists: Mapping[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    figures: Figures = field(default_factory=lambda: Figures({}))
+    """The pictures the pages show, drawn from the views' rows."""
 
     def etag(self, *variant: str) -> str:
         """A strong ETag for one representation of one resource of this release."""
@@ -498,6 +505,8 @@ def load_site(
         "states": things_of_class(store, str(CBSS.State)),
         "projects": things_of_class(store, str(CBSS.Project)),
     }
+    views = {name: q for name, q in catalog.items() if getattr(q, "kind", None) == "view"}
+    asserted = [iri for iri in graphs if iri != str(GRAPH["inferred"])]
     return Site(
         settings=settings,
         release_dir=release_dir,
@@ -511,4 +520,5 @@ def load_site(
         queries=named,
         examples=named,
         lists=lists,
+        figures=load_figures(store, views, asserted),
     )
