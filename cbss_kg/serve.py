@@ -9,7 +9,9 @@ The only module that imports starlette and uvicorn. It serves one immutable rele
   them and ``/api/openapi.json`` describes them.
 * Every IRI under the base IRI answers at the same path: HTML for people, RDF by content
   negotiation or a suffix (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.trig``, ``.html``), with
-  ETag and Last-Modified from the release.
+  ETag and Last-Modified from the release. A project, a state and the council also answer as a
+  framed JSON-LD tree (``.jsonld?view=framed``, or a profile in ``Accept``; see
+  :mod:`cbss_kg.web.framed`).
 * ``/``, ``/query``, ``/downloads``, ``/download/<file>``, ``/.well-known/void``, ``/health``.
 
 Defences are on by default: queries run in the store's worker processes under a time budget and a
@@ -45,15 +47,17 @@ from starlette.routing import Route
 
 from cbss_kg import __version__, docs, gsp
 from cbss_kg.config import Project
+from cbss_kg.jsonld import JsonLdError
 from cbss_kg.namespaces import ID, ONTOLOGY_IRI
 from cbss_kg.queries import ParameterError, Query, bind, load_catalog, tokenize
 from cbss_kg.queries import query_form as _form
 from cbss_kg.remote import RemoteStore
 from cbss_kg.store import EmbeddedStore, QueryError, QueryRejected, QuerySyntaxError, QueryTimeout
-from cbss_kg.web import conneg, i18n
-from cbss_kg.web.conneg import HTML, RDF_FORMATS, RESULT_FORMATS, Format
+from cbss_kg.web import conneg, framed, i18n
+from cbss_kg.web.conneg import HTML, JSON_LD, RDF_FORMATS, RESULT_FORMATS, Format
 from cbss_kg.web.describe import INFERRED, Description, Presenter, describe, schema_org, serialize
 from cbss_kg.web.figures import Figure
+from cbss_kg.web.framed import FramedViews
 from cbss_kg.web.openapi import openapi
 from cbss_kg.web.pages import (
     PageContext,
@@ -791,13 +795,25 @@ async def thing(request: Request) -> Response:
         if description is None and target not in documents:
             iri = site.iris_of(target)[0]
             raise Problem(404, "not-found", f"the graph says nothing about <{iri}>")
+    views: FramedViews = request.app.state.framed
+    view = views.view_of(description.iri, description.types()) if description else None
+    if "view" in request.query_params:
+        return await framed_view(request, target, description, forced, view)
     offers = (*RDF_FORMATS, HTML)
     fmt = forced or choose_format(request, offers, graph=True)
+    if fmt is JSON_LD and forced is None and description is not None and view is not None:
+        wanted = conneg.profiles(request.headers.get("accept"), JSON_LD.media_type)
+        if views.requested(view, wanted):
+            return await framed_answer(request, target, description.iri, view, negotiated=True)
     page = page_context(request) if fmt is HTML else None
     headers = {"Vary": "Accept, Accept-Language"} if forced is None else {}
-    headers["Link"] = ", ".join(
-        f'<{target}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offers
-    )
+    links = [f'<{target}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offers]
+    if view is not None:
+        links.append(
+            f'<{target}.jsonld?view=framed>; rel="alternate"; type="{JSON_LD.media_type}"; '
+            f'profile="{framed.profile(view)}"'
+        )
+    headers["Link"] = ", ".join(links)
     if forced is None:
         headers["Content-Location"] = f"{target}.{fmt.suffix}"
     etag = site.etag(target, fmt.name, page.lang if page else "")
@@ -811,7 +827,7 @@ async def thing(request: Request) -> Response:
         def make_page() -> Response:
             figures = site.figures.about(description.iri, html.lang)
             return html_response(
-                thing_page(request, html, description, target, figures),
+                thing_page(request, html, description, target, figures, view),
                 csp=page_csp(f.style_source for f in figures),
             )
 
@@ -825,6 +841,63 @@ async def thing(request: Request) -> Response:
             serialize(description, fmt, request.app.state.jsonld_context),
             media_type=_content_type(fmt),
         ),
+    )
+
+
+async def framed_view(
+    request: Request,
+    target: str,
+    description: Description | None,
+    forced: Format | None,
+    view: str | None,
+) -> Response:
+    """A thing's framed JSON-LD view, asked for with ``?view=framed`` (see
+    :mod:`cbss_kg.web.framed`)."""
+    value = request.query_params.get("view")
+    if value != "framed":
+        raise Problem(
+            400,
+            "bad-request",
+            f"view={value!r} is not known: view=framed gives a project, a state or the council "
+            "as one JSON-LD tree",
+        )
+    if forced is not None and forced is not JSON_LD:
+        raise Problem(
+            400, "bad-request", f"a framed view is JSON-LD: ask for {target}.jsonld?view=framed"
+        )
+    if description is None or view is None:
+        raise Problem(
+            404,
+            "not-found",
+            "there is no framed view of this; projects, states and the council have one",
+        )
+    if forced is None:
+        choose_format(request, (JSON_LD,), graph=True)
+    return await framed_answer(request, target, description.iri, view, negotiated=forced is None)
+
+
+async def framed_answer(
+    request: Request, target: str, iri: str, view: str, *, negotiated: bool
+) -> Response:
+    """The framed view ``view`` of ``iri``, naming its profile in Content-Type and Link."""
+    site: Site = request.app.state.site
+    views: FramedViews = request.app.state.framed
+    try:
+        body = await run_in_threadpool(views.document, view, iri)
+    except JsonLdError as exc:
+        raise Problem(404, "not-found", str(exc)) from exc
+    profile = framed.profile(view)
+    headers = {"Link": f'<{profile}>; rel="profile"'}
+    if negotiated:
+        headers["Vary"] = "Accept"
+        headers["Content-Location"] = f"{target}.jsonld?view=framed"
+    media_type = f'{JSON_LD.media_type}; charset=utf-8; profile="{profile}"'
+    return conditional(
+        request,
+        site,
+        site.etag(target, JSON_LD.name, "framed"),
+        headers,
+        lambda: Response(body, media_type=media_type),
     )
 
 
@@ -869,7 +942,9 @@ def thing_page(
     description: Description,
     path: str,
     figures: Sequence[Figure] = (),
+    view: str | None = None,
 ) -> str:
+    """The page of a thing; ``view`` names its framed JSON-LD view, if it has one."""
     site = page.site
     presenter = Presenter(site, page.lang, page.url)
     this = URIRef(description.iri)
@@ -907,6 +982,8 @@ def thing_page(
         inferred=presenter.rows(inferred, subject=this),
         incoming=presenter.rows(incoming, incoming=True),
         formats=[(f.label, f"{path}.{f.suffix}", f.media_type) for f in RDF_FORMATS],
+        framed=f"{path}.jsonld?view=framed" if view else None,
+        framed_type=f'{JSON_LD.media_type}; profile="{framed.profile(view)}"' if view else None,
         jsonld=schema_org(description, site, page_url),
         figures=figures,
         graph_info=info,
@@ -1211,6 +1288,7 @@ def create_app(
     app.state.static = _load_static()
     app.state.documents = documents_of(site, renderer, ontology_page)
     app.state.jsonld_context = _release_context(site)
+    app.state.framed = FramedViews(site.release_dir / "cbss-kg.ttl", app.state.jsonld_context)
     return app
 
 

@@ -207,3 +207,23 @@ def test_openapi_offers_rdf_for_a_construct(tmp_path: Path):
     document = openapi({"g": query}, "http://x", title="t", description="d")
     content = document["paths"]["/api/g"]["get"]["responses"]["200"]["content"]
     assert set(content) == {f.media_type for f in RDF_FORMATS}
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ('application/ld+json; profile="https://w3id.org/cbss-kg/frames/state"',
+         ["https://w3id.org/cbss-kg/frames/state"]),
+        # several profiles in one value, and several entries
+        ('application/ld+json;profile="http://www.w3.org/ns/json-ld#framed '
+         'http://www.w3.org/ns/json-ld#compacted", text/turtle;q=0.5',
+         ["http://www.w3.org/ns/json-ld#framed", "http://www.w3.org/ns/json-ld#compacted"]),
+        # another media type's profile, a refused entry, no profile at all
+        ('text/turtle; profile="https://example.org/p"', []),
+        ('application/ld+json; profile="https://example.org/p"; q=0', []),
+        ("application/ld+json", []),
+        (None, []),
+    ],
+)
+def test_profiles_asked_for_with_a_media_type(accept, expected):
+    assert conneg.profiles(accept, "application/ld+json") == expected

@@ -167,6 +167,29 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
+def profiles(header: str | None, media_type: str) -> list[str]:
+    """The profile IRIs an ``Accept`` header asks for with exactly ``media_type``, in the order
+    written: ``application/ld+json; profile="https://w3id.org/cbss-kg/frames/project"``. A
+    profile value may list several IRIs separated by spaces; an entry with ``q=0`` asks for none.
+    """
+    found: list[str] = []
+    for part in (header or "").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        if fields[0].lower() != media_type:
+            continue
+        params = {}
+        for field in fields[1:]:
+            key, _, value = field.partition("=")
+            params[key.strip().lower()] = value.strip().strip('"')
+        try:
+            if float(params.get("q", "1")) <= 0:
+                continue
+        except ValueError:
+            continue
+        found.extend(params.get("profile", "").split())
+    return found
+
+
 def quality(ranges: Sequence[MediaRange], fmt: Format) -> float:
     """The q-value a client gives a format: that of the most specific range matching one of its
     media types."""

@@ -114,6 +114,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "directly."
         ),
         "this_thing_as": "This description as",
+        "framed_jsonld": "JSON-LD tree (framed)",
         "identifier": "Identifier",
         "not_found_title": "Not found",
         "not_found": "The graph says nothing about {iri}.",
@@ -242,6 +243,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "tieši nesaka."
         ),
         "this_thing_as": "Šis apraksts kā",
+        "framed_jsonld": "JSON-LD koks (ierāmēts skats)",
         "identifier": "Identifikators",
         "not_found_title": "Nav atrasts",
         "not_found": "Grafs neko nesaka par {iri}.",
