@@ -24,14 +24,16 @@ from __future__ import annotations
 import ast
 import email.message
 import email.utils
+import hashlib
 import io
 import json
+import re
 import time
 import urllib.error
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.query import Result
 from rdflib.term import Node
@@ -65,7 +67,9 @@ MAX_ANSWER = 128 * 2**20
 CHUNK = 2**16
 
 RESULTS_ACCEPT = "application/sparql-results+json"
-GRAPH_ACCEPT = "text/turtle, application/n-triples;q=0.9"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+"""N-Triples first: every term spelled out in full. (Virtuoso's Turtle writes the decimal 64500 as
+``64500``, which Turtle reads as an integer.)"""
 GRAPH_PARSERS = {
     "text/turtle": "turtle",
     "application/x-turtle": "turtle",
@@ -76,15 +80,17 @@ GRAPH_PARSERS = {
 """Graph formats read from an endpoint: text formats only, nothing that could fetch a context."""
 
 PASSED_THROUGH = {
-    "select": {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv"},
+    "select": {"json": "json", "xml": "xml"},
     "ask": {"json": "json", "xml": "xml"},
-    "graph": {"turtle": "turtle", "ntriples": "nt", "trig": "trig", "nquads": "nquads"},
+    "graph": {"ntriples": "nt", "nquads": "nquads"},
 }
 """Formats :meth:`RemoteStore.query_serialized` asks the endpoint for and passes on as it wrote
 them (after reading them, to count rows), with the rdflib parser that reads them. The others are
-written here from the endpoint's JSON or Turtle: JSON-LD and RDF/XML, because reading them from
-another server would mean remote contexts and XML entities; CSV and TSV answers to ASK, which the
-standard leaves undefined."""
+written here from the endpoint's SPARQL JSON or N-Triples: CSV and TSV, which lose what a reader
+would need to check them, and which endpoints write their own way (Virtuoso's blank nodes are
+``nodeID://…``, its TSV terms lack N-Triples syntax); Turtle and TriG, whose abbreviations an
+endpoint may get wrong (see GRAPH_ACCEPT); JSON-LD and RDF/XML, because reading them from another
+server would mean remote contexts and XML entities."""
 
 GRAPH_WRITERS = {
     "turtle": "turtle",
@@ -99,6 +105,9 @@ GRAPH_WRITERS = {
 TIME_LIMITS = {"Virtuoso/": ("timeout", 1000.0)}
 """Endpoints (by ``Server`` header) taking a time limit per query: its parameter and units per
 second. Oxigraph has a server-wide one instead (``oxigraph serve --timeout-s``)."""
+
+BNODE_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?\Z")
+"""A blank node label every format can write."""
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds allowed for a query the caller gave no budget (the server's own fixed queries)."""
@@ -166,8 +175,6 @@ def _request(
     accept: str,
     timeout: float,
     user_agent: str,
-    default_graphs: Sequence[str],
-    named_graphs: Sequence[str],
     parameters: Mapping[str, str],
 ) -> _Answer:
     started = time.monotonic()
@@ -175,13 +182,9 @@ def _request(
     client.setQuery(text)
     client.setOnlyConneg(True)
     client.addCustomHttpHeader("Accept", accept)
-    for graph in default_graphs:
-        client.addDefaultGraph(graph)
-    for graph in named_graphs:
-        client.addNamedGraph(graph)
     for name, value in parameters.items():
         client.addParameter(name, value)
-    if len(endpoint) + len(text) * 3 > GET_LIMIT or default_graphs or named_graphs:
+    if len(endpoint) + len(text) * 3 > GET_LIMIT:
         client.setMethod(POST)
     client.timeout = timeout  # setTimeout() would round it down to whole seconds
     response = client.query().response
@@ -199,8 +202,6 @@ def _exchange(
     timeout: float,
     user_agent: str = USER_AGENT,
     retries: int = 3,
-    default_graphs: Sequence[str] = (),
-    named_graphs: Sequence[str] = (),
     parameters: Mapping[str, str] | None = None,
 ) -> _Answer:
     """Send a query and read the answer, retrying while the endpoint is busy.
@@ -217,8 +218,6 @@ def _exchange(
                 accept=accept,
                 timeout=timeout,
                 user_agent=user_agent,
-                default_graphs=default_graphs,
-                named_graphs=named_graphs,
                 parameters=parameters or {},
             )
             break
@@ -296,6 +295,65 @@ def with_limit(text: str, limit: int) -> str:
     return f"{text[:insert_at].rstrip()}\nLIMIT {limit}\n{text[insert_at:]}"
 
 
+DATASET_ENDS = frozenset(("WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"))
+"""Keywords that follow the place of the dataset clauses, at the top level of a query."""
+
+
+def with_dataset(text: str, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
+    """The query with the protocol's dataset (``default-graph-uri``, ``named-graph-uri``)
+    written as FROM and FROM NAMED clauses, in place of the query's own.
+
+    The SPARQL 1.1 Protocol makes the two the same, and the protocol's dataset overrides the
+    query's. Written into the query, a long list of graphs stays in the request: Virtuoso echoes
+    each protocol graph back as a response header, more headers than an HTTP client accepts.
+    """
+    if not default_graphs and not named_graphs:
+        return text
+    clauses = " ".join(
+        [f"FROM {URIRef(g).n3()}" for g in default_graphs]
+        + [f"FROM NAMED {URIRef(g).n3()}" for g in named_graphs]
+    )
+    tokens = tokenize(text)
+    start = next(
+        (i for i, t in enumerate(tokens) if t.kind == "word" and t.text.lower() in FORMS), None
+    )
+    if start is None:
+        return text
+    template = tokens[start].text.upper() == "CONSTRUCT"
+    braces = parens = 0
+    insert_at = len(text)
+    cuts: list[tuple[int, int]] = []
+    index = start + 1
+    while index < len(tokens):
+        token = tokens[index]
+        word = token.text.upper() if token.kind == "word" else None
+        if token.kind == "punct" and token.text in "()":
+            parens += 1 if token.text == "(" else -1
+        elif token.kind == "punct" and token.text in "{}" and parens == 0:
+            if token.text == "{" and braces == 0 and not template:
+                insert_at = token.start
+                break
+            braces += 1 if token.text == "{" else -1
+            if braces == 0:
+                template = False
+        elif braces == parens == 0 and word in DATASET_ENDS:
+            insert_at = token.start
+            break
+        elif braces == parens == 0 and word == "FROM":
+            end = index + 1
+            if end < len(tokens) and tokens[end].text.upper() == "NAMED":
+                end += 1
+            cuts.append((token.start, tokens[min(end, len(tokens) - 1)].end))
+            index = end
+        index += 1
+    pieces, cursor = [], 0
+    for cut_start, cut_end in cuts:
+        pieces += [text[cursor:cut_start]]
+        cursor = cut_end
+    pieces += [text[cursor:insert_at], f"\n{clauses}\n", text[insert_at:]]
+    return "".join(pieces)
+
+
 def _exchange_capped(
     endpoint: str, text: str, form: str, row_limit: int | None, **options
 ) -> _Answer:
@@ -323,6 +381,19 @@ def _parse_graph(body: bytes, parser: str) -> list[tuple[Node, Node, Node]]:
     return list(graph)
 
 
+def _plain_labels(result: QueryResult) -> QueryResult:
+    """``result`` with each blank node whose label would not do in N-Triples or TSV (Virtuoso's
+    are ``nodeID://b10001``) relabelled; one label always becomes the same new one."""
+
+    def plain(term: Node) -> Node:
+        if isinstance(term, BNode) and not BNODE_LABEL.match(term):
+            return BNode("b" + hashlib.sha256(term.encode("utf-8")).hexdigest()[:16])
+        return term
+
+    result.rows = [{name: plain(term) for name, term in row.items()} for row in result.rows]
+    return result
+
+
 def _read_result(body: bytes, form: str, parser: str) -> QueryResult:
     """An answer in a standard format as a QueryResult.
 
@@ -343,25 +414,27 @@ def _read_result(body: bytes, form: str, parser: str) -> QueryResult:
                 {str(k): v for k, v in row.items() if v is not None} for row in parsed.bindings
             ]
             result = QueryResult(form="select", variables=variables, rows=rows)
+    result = _plain_labels(result)
     if result.form != form:
         raise ValueError(f"a {result.form} answer to a {form} query")
     return result
 
 
 def _decode(answer: _Answer, endpoint: str, graph: bool) -> QueryResult:
-    """The answer of :func:`query_endpoint`'s request (SPARQL JSON, or Turtle for a graph)."""
+    """The answer of :func:`query_endpoint`'s request (SPARQL JSON, or N-Triples or Turtle)."""
     if graph:
         parser = GRAPH_PARSERS.get(answer.media_type)
         if parser is None:
             raise RemoteError(
-                f"{endpoint} answered with {answer.media_type or 'no content type'}, not Turtle"
+                f"{endpoint} answered with {answer.media_type or 'no content type'}, "
+                "not N-Triples or Turtle"
             )
         try:
             return QueryResult(form="graph", triples=_parse_graph(answer.body, parser))
         except Exception as error:  # any parser's syntax error
             raise RemoteError(f"{endpoint} sent a graph that cannot be read: {error}") from None
     try:
-        return from_json(json.loads(answer.body))
+        return _plain_labels(from_json(json.loads(answer.body)))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise RemoteError(f"{endpoint} did not answer with SPARQL JSON results") from None
 
@@ -392,7 +465,8 @@ def query_endpoint(
 ) -> QueryResult:
     """Run ``text`` on the SPARQL endpoint at ``endpoint``, with ``bindings`` as RDF terms.
 
-    SELECT and ASK answers are read as SPARQL JSON results, CONSTRUCT and DESCRIBE as Turtle.
+    SELECT and ASK answers are read as SPARQL JSON results, CONSTRUCT and DESCRIBE as
+    N-Triples (or Turtle, for an endpoint without N-Triples).
 
     Args:
         timeout: seconds to wait for each answer.
@@ -410,6 +484,7 @@ def query_endpoint(
             something that is not a results document.
     """
     text, form = _prepare(text, bindings)
+    text = with_dataset(text, default_graphs, named_graphs)
     graph = form in ("construct", "describe")
     answer = _exchange_capped(
         endpoint,
@@ -420,8 +495,6 @@ def query_endpoint(
         timeout=timeout,
         user_agent=user_agent,
         retries=retries,
-        default_graphs=default_graphs,
-        named_graphs=named_graphs,
         parameters=parameters,
     )
     return _capped(_decode(answer, endpoint, graph), row_limit)
@@ -502,7 +575,7 @@ class RemoteStore:
         """Send no more queries (there is no connection to keep: each query is a request)."""
         self._closed = True
 
-    def _options(self, timeout: float, default_graphs, named_graphs) -> dict:
+    def _options(self, timeout: float) -> dict:
         if self._closed:
             raise QueryError("the store is closed")
         parameters = {}
@@ -513,8 +586,6 @@ class RemoteStore:
             "timeout": timeout,
             "user_agent": self.user_agent,
             "retries": 0,
-            "default_graphs": tuple(default_graphs),
-            "named_graphs": tuple(named_graphs),
             "parameters": parameters,
         }
 
@@ -541,7 +612,9 @@ class RemoteStore:
             text,
             bindings=bindings,
             row_limit=row_limit,
-            **self._options(timeout or DEFAULT_TIMEOUT, default_graphs, named_graphs),
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            **self._options(timeout or DEFAULT_TIMEOUT),
         )
 
     def query_serialized(
@@ -562,7 +635,7 @@ class RemoteStore:
         format is one of PASSED_THROUGH and the answer reads as that format; the answer is read
         anyway to apply the row cap, and written here again only when the cap cut it. Other
         formats, and answers the endpoint could not give or gave wrongly, are written here from
-        the endpoint's JSON or Turtle.
+        the endpoint's JSON or N-Triples.
 
         Returns:
             ``(body, content type, truncated)``.
@@ -571,6 +644,7 @@ class RemoteStore:
         budget = timeout or DEFAULT_TIMEOUT
         deadline = time.monotonic() + budget
         prepared, form = _prepare(text, bindings)
+        prepared = with_dataset(prepared, default_graphs, named_graphs)
         kind = "graph" if form in ("construct", "describe") else form
         key, content_type = negotiate(kind, media_type)
         parser = PASSED_THROUGH[kind].get(key)
@@ -583,7 +657,7 @@ class RemoteStore:
                     form,
                     row_limit,
                     accept=asked,
-                    **self._options(budget, default_graphs, named_graphs),
+                    **self._options(budget),
                 )
             except _Unacceptable:
                 answer = None
@@ -603,7 +677,7 @@ class RemoteStore:
             self.endpoint,
             prepared,
             row_limit=row_limit,
-            **self._options(remaining, default_graphs, named_graphs),
+            **self._options(remaining),
         )
         return _write(result, key), content_type, result.truncated
 

@@ -28,6 +28,8 @@ from servers import free_port, oxigraph_store
 from cbss_kg import gsp
 from cbss_kg.config import Project
 from cbss_kg.queries import load_catalog
+from cbss_kg.remote import with_dataset, with_limit
+from cbss_kg.store import EmbeddedStore
 
 SCRIPT = Path(sys.executable).with_name("cbss-kg")
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
@@ -44,11 +46,11 @@ SELECTS = {
     "ORDER BY ?s ?p ?o",
 }
 ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-GRAPHS = {
-    "construct": "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-    "CONSTRUCT { ?s skos:prefLabel ?l } WHERE { ?s skos:prefLabel ?l FILTER(lang(?l) = 'lv') }",
-    "describe": "DESCRIBE <https://w3id.org/cbss-kg/id/state/LV>",
-}
+CONSTRUCT = (
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    "CONSTRUCT { ?s skos:prefLabel ?l } WHERE { ?s skos:prefLabel ?l FILTER(lang(?l) = 'lv') }"
+)
+DESCRIBE = "DESCRIBE <https://w3id.org/cbss-kg/id/state/LV>"
 RESULT_TYPES = [
     "application/sparql-results+json",
     "application/sparql-results+xml",
@@ -66,7 +68,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 
 @pytest.fixture(scope="module")
-def oxigraph(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def endpoint(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``oxigraph serve`` with the embedded server's release loaded; its query endpoint."""
     location = tmp_path_factory.mktemp("oxigraph-serve")
     with oxigraph_store(location, "--union-default-graph", "--timeout-s", "5") as base:
@@ -79,12 +81,12 @@ def oxigraph(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture(scope="module")
-def remote(oxigraph: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def remote(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The same project served with ``--store`` on the Oxigraph server."""
     project = fixture_project(tmp_path_factory.mktemp("serve-store") / "project")
     running = start_server(
         project, project.parent / "dist", "--timeout", str(TIMEOUT), "--row-limit",
-        str(ROW_LIMIT), "--store", oxigraph,
+        str(ROW_LIMIT), "--store", endpoint,
     )
     yield running
     stop_server(running)
@@ -169,10 +171,8 @@ def test_ask_answers_alike(server, remote, media_type) -> None:
         assert parsed(answer) == parsed(expected) == truth
 
 
-@pytest.mark.parametrize("media_type", GRAPH_TYPES)
-@pytest.mark.parametrize("name", GRAPHS)
-def test_graph_answers_alike(server, remote, name, media_type) -> None:
-    params = {"query": GRAPHS[name]}
+def assert_graphs_alike(server: Server, remote: Server, query: str, media_type: str) -> None:
+    params = {"query": query}
     expected = server.get("/sparql", params=params, headers={"Accept": media_type})
     answer = remote.get("/sparql", params=params, headers={"Accept": media_type})
     assert answer.status_code == expected.status_code == 200, answer.text
@@ -182,10 +182,22 @@ def test_graph_answers_alike(server, remote, name, media_type) -> None:
     assert isomorphic(graph, graph_of(server, expected))
 
 
-def test_the_endpoints_answer_is_passed_on_as_it_wrote_it(remote, oxigraph) -> None:
-    """No cap reached: the bytes are Oxigraph's own, not a rewriting of them."""
+@pytest.mark.parametrize("media_type", GRAPH_TYPES)
+def test_construct_answers_alike(server, remote, media_type) -> None:
+    assert_graphs_alike(server, remote, CONSTRUCT, media_type)
+
+
+@pytest.mark.parametrize("media_type", GRAPH_TYPES)
+def test_describe_answers_alike(server, remote, media_type) -> None:
+    """Oxigraph's DESCRIBE is the embedded store's (which triples DESCRIBE gives is each
+    store's own choice: Virtuoso's differ)."""
+    assert_graphs_alike(server, remote, DESCRIBE, media_type)
+
+
+def test_the_endpoints_answer_is_passed_on_as_it_wrote_it(remote, endpoint) -> None:
+    """No cap reached: the bytes are the store's own, not a rewriting of them."""
     query = SELECTS["labels"]
-    direct = httpx.post(oxigraph, data={"query": query}, headers=JSON_RESULTS, timeout=30)
+    direct = httpx.post(endpoint, data={"query": query}, headers=JSON_RESULTS, timeout=30)
     answer = remote.get("/sparql", params={"query": query}, headers=JSON_RESULTS)
     assert answer.content == direct.content
 
@@ -245,10 +257,15 @@ def test_an_entity_page_and_its_turtle(server, remote, path) -> None:
     assert page_text(remote, page) == page_text(server, server.get(path, headers=BROWSER))
 
 
-def test_pages_that_list_the_graph(server, remote) -> None:
-    for path in ("/", "/api", "/downloads"):
-        assert page_text(remote, remote.get(path, headers=BROWSER)) == page_text(
-            server, server.get(path, headers=BROWSER))
+def assert_pages_alike(server: Server, remote: Server, path: str) -> None:
+    answer, expected = remote.get(path, headers=BROWSER), server.get(path, headers=BROWSER)
+    assert answer.status_code == expected.status_code == 200
+    assert page_text(remote, answer) == page_text(server, expected)
+
+
+@pytest.mark.parametrize("path", ["/", "/api", "/downloads"])
+def test_a_page_that_lists_the_graph(server, remote, path) -> None:
+    assert_pages_alike(server, remote, path)
 
 
 def test_a_syntax_error_carries_the_stores_message(remote) -> None:
@@ -287,11 +304,11 @@ class Listener:
         self.httpd.server_close()
 
 
-def test_service_and_load_never_reach_the_store(remote, oxigraph) -> None:
+def test_service_and_load_never_reach_the_store(remote, endpoint) -> None:
     """Oxigraph would run SERVICE (it has no switch for it): the query must never get there."""
     listener = Listener()
     try:
-        assert httpx.post(oxigraph, data={"query": f"SELECT * {{ SERVICE <{listener.url}> {{}} }}"},
+        assert httpx.post(endpoint, data={"query": f"SELECT * {{ SERVICE <{listener.url}> {{}} }}"},
                           headers=JSON_RESULTS, timeout=30).status_code == 200
         assert len(listener.requests) == 1  # the probe: Oxigraph does federate
         for query in (
@@ -347,3 +364,80 @@ def test_serve_with_an_unreachable_store(tmp_path) -> None:
     assert run.returncode == 1
     assert f"cannot reach {url}" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+# --- what RemoteStore writes into a query, checked on the embedded store -------------------------
+
+GRAPH_A, GRAPH_B = "https://example.org/graph/a", "https://example.org/graph/b"
+EX = "https://example.org/"
+
+
+@pytest.fixture(scope="module")
+def small_store() -> Iterator[EmbeddedStore]:
+    """Two named graphs, a node in both, and a default graph of its own."""
+    dataset = Dataset()
+    dataset.parse(data=f"""
+        <{EX}x> <{EX}p> 1, 2 . <{EX}x> <{EX}q> <{EX}y> .
+        <{GRAPH_A}> {{ <{EX}a> <{EX}p> 3 . <{EX}x> <{EX}p> 4 . }}
+        <{GRAPH_B}> {{ <{EX}b> <{EX}p> 5, 6, 7 . <{EX}x> <{EX}q> <{EX}z> . }}
+    """, format="trig")
+    with EmbeddedStore.from_dataset(dataset, workers=1) as store:
+        yield store
+
+
+REWRITTEN = [
+    "SELECT ?s ?o WHERE { ?s ?p ?o }",
+    "SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT (EXISTS { ?a ?b 5 } AS ?five) ?s { ?s ?p ?o }",
+    f"SELECT ?s FROM <{GRAPH_B}> WHERE {{ ?s ?p ?o }}",
+    f"SELECT ?s ?g FROM NAMED <{GRAPH_A}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?s",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } { GRAPH ?g { ?s ?p ?o } }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "ASK { ?s ?p 5 }",
+    f"DESCRIBE <{EX}x>",
+    "SELECT ?s WHERE { ?s ?p ?o } VALUES ?o { 4 5 }",
+    "SELECT ?s # the subject\nWHERE { ?s ?p ?o }",
+]
+DATASETS = [([GRAPH_A], []), ([GRAPH_A, GRAPH_B], [GRAPH_B]), ([], [GRAPH_A, GRAPH_B])]
+
+
+def answer(result) -> object:
+    if result.form == "ask":
+        return result.boolean
+    if result.form == "graph":
+        return sorted(map(repr, result.triples))
+    return sorted(repr(sorted(row.items())) for row in result.rows)
+
+
+@pytest.mark.parametrize("text", REWRITTEN)
+@pytest.mark.parametrize(("default", "named"), DATASETS)
+def test_the_protocol_dataset_written_as_from_clauses(small_store, text, default, named) -> None:
+    """The query with FROM / FROM NAMED in place of its own answers as the protocol's dataset."""
+    expected = small_store.query(text, default_graphs=default, named_graphs=named, timeout=None)
+    written = small_store.query(with_dataset(text, default, named), timeout=None)
+    assert answer(written) == answer(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o",
+        "SELECT ?o WHERE { ?s ?p ?o } ORDER BY DESC(?o) LIMIT 50",
+        "SELECT ?o WHERE { { SELECT ?o WHERE { ?s ?p ?o } LIMIT 1 } UNION { ?s ?p ?o } }\n"
+        "ORDER BY ?o",
+        "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o OFFSET 1",
+        f"SELECT ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?o VALUES ?g {{ <{GRAPH_B}> }}",
+        "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o # the end",
+    ],
+)
+def test_the_row_cap_written_as_a_limit(small_store, text) -> None:
+    """A cap of 2: the first rows of the query as written, in order."""
+    full = small_store.query(text, timeout=None).rows
+    assert len(full) > 2
+    assert small_store.query(with_limit(text, 2), timeout=None).rows == full[:2]
+
+
+def test_a_lower_limit_of_the_query_is_kept() -> None:
+    text = "SELECT ?o WHERE { ?s ?p ?o } LIMIT 1"
+    assert with_limit(text, 5) == text
