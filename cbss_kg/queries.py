@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -496,6 +497,14 @@ _TOKEN = re.compile(
 )
 
 
+TOKENS_CACHED = 512
+"""How many query texts keep their tokens: the catalogue's queries are run again and again, and
+tokenizing one takes longer than running it."""
+
+TOKENS_CACHED_LENGTH = 20_000
+"""Only texts up to this many characters are cached, so large one-off queries never pile up."""
+
+
 def tokenize(text: str) -> list[Token]:
     """The SPARQL tokens of ``text`` without whitespace and comments.
 
@@ -503,13 +512,20 @@ def tokenize(text: str) -> list[Token]:
     as one. (Unicode escapes outside strings and IRIs are not decoded: pyoxigraph, which runs the
     queries here, treats them as a syntax error.)
     """
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind in ("ws", "comment"):
-            continue
-        tokens.append(Token(kind, match.group(), match.start(), match.end()))
-    return tokens
+    if len(text) > TOKENS_CACHED_LENGTH:
+        return list(_scan(text))
+    return list(_cached_scan(text))
+
+
+def _scan(text: str) -> tuple[Token, ...]:
+    return tuple(
+        Token(match.lastgroup, match.group(), match.start(), match.end())
+        for match in _TOKEN.finditer(text)
+        if match.lastgroup not in ("ws", "comment")
+    )
+
+
+_cached_scan = functools.lru_cache(maxsize=TOKENS_CACHED)(_scan)
 
 
 def _words(tokens: Iterable[Token]) -> Iterable[tuple[int, str]]:
