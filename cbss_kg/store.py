@@ -16,6 +16,7 @@ This is the only module that imports pyoxigraph.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,6 +64,7 @@ __all__ = [
     "QuerySyntaxError",
     "QueryTimeout",
     "StoreLoadError",
+    "check_syntax",
     "negotiate",
 ]
 
@@ -256,6 +258,52 @@ def _load(nquads: bytes) -> ox.Store:
     store = ox.Store()
     store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
     return store
+
+
+# --- checking a query's syntax ------------------------------------------------------------------
+
+
+_EMPTY = ox.Store()
+"""The store queries are parsed against: it holds nothing, and nothing is ever added to it."""
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): ")
+
+_ASK_AS = "CONSTRUCT {}"
+"""What ASK is parsed as: the CONSTRUCT form with an empty template takes the same clauses."""
+
+
+def check_syntax(text: str) -> None:
+    """Parse a query with pyoxigraph's parser, the one that runs it, without running it.
+
+    The query may use the project's prefixes without declaring them. pyoxigraph reads the
+    results of SELECT, CONSTRUCT and DESCRIBE lazily, so parsing those runs nothing; it answers
+    ASK at once, so an ASK query is parsed as ``CONSTRUCT {}`` with the same clauses, and nothing
+    is run or fetched either.
+
+    Raises:
+        QuerySyntaxError: with the parser's message and the line and column it names.
+    """
+    tokens = tokenize(text)
+    parsed, shift_at = text, None
+    first = next((t for t in tokens if t.kind == "word" and t.text.upper() not in ("BASE", "PREFIX")),
+                 None)
+    if first is not None and first.text.upper() == "ASK":
+        parsed = text[: first.start] + _ASK_AS + text[first.end :]
+        line = text.count("\n", 0, first.start) + 1
+        shift_at = (line, first.start - text.rfind("\n", 0, first.start))
+    try:
+        _EMPTY.query(parsed, prefixes=PREFIXES)
+    except SyntaxError as error:
+        message = str(error).strip()
+        found = _ERROR_AT.match(message)
+        if found is None:
+            raise QuerySyntaxError(message) from None
+        line, column = int(found[1]), int(found[2])
+        if shift_at is not None and line == shift_at[0] and column > shift_at[1]:
+            column -= len(_ASK_AS) - len("ASK")
+        raise QuerySyntaxError(message[found.end() :], line, column) from None
+    except (RuntimeError, ValueError, OSError, TypeError) as error:
+        raise QuerySyntaxError(str(error).strip()) from None
 
 
 # --- worker processes ---------------------------------------------------------------------------
@@ -745,6 +793,10 @@ class EmbeddedStore:
 # --- the pipeline's own store -------------------------------------------------------------------
 
 
+_CHUNK = 200_000
+"""Lines of N-Triples parsed at once by :meth:`LocalStore.add` (bounds the text in memory)."""
+
+
 class LocalStore:
     """An in-process store for SPARQL the project generates itself (fast validation, reasoning).
 
@@ -804,17 +856,24 @@ class LocalStore:
                         break
                 else:
                     lines.append(f"{parts[0]} {parts[1]} {parts[2]} .\n")
+                    if len(lines) == _CHUNK:
+                        self._load(lines, name)
+                        lines = []
                     continue
                 quads.append(ox.Quad(*(self._object(node) for node in triple), name))
-            if lines:
-                self._store.bulk_load(
-                    "".join(lines).encode("utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=name
-                )
+            self._load(lines, name)
             if quads:
                 self._store.bulk_extend(quads)
         except (SyntaxError, ValueError, TypeError) as error:
             raise StoreLoadError(f"the graph cannot be stored: {error}") from None
         self._remember(fresh)
+
+    def _load(self, lines: list[str], graph: ox.NamedNode | ox.DefaultGraph) -> None:
+        """Parse N-Triples lines into ``graph``; the terms came from rdflib, so pyoxigraph's
+        checks of IRIs are skipped (it stores what rdflib held)."""
+        if lines:
+            data = "".join(lines).encode("utf-8")
+            self._store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
 
     def _object(self, node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         """A term as a pyoxigraph object; a blank node gets a label of the store's own."""
