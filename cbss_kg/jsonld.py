@@ -392,19 +392,24 @@ def compact_graph(
     *,
     embed_context: bool = True,
     relabel_blank_nodes: bool = True,
+    local: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The graph compacted with the project's context, as a dict ready for :func:`dumps`.
 
     With ``embed_context`` the document carries the context itself (a download works offline);
     otherwise it refers to :data:`CONTEXT_IRI`. Blank nodes are given canonical labels unless
-    ``relabel_blank_nodes`` is off (the release's labels are already stable).
+    ``relabel_blank_nodes`` is off (the release's labels are already stable). ``local`` is a
+    context of the document's own, after the project's (``{"@base": None}`` keeps IRIs outside
+    ``id/`` absolute).
     """
     expanded = expand_graph(graph, relabel_blank_nodes=relabel_blank_nodes)
+    reference: Any = [CONTEXT_IRI, dict(local)] if local else CONTEXT_IRI
     compacted = _run(
-        pyld.compact, expanded, CONTEXT_IRI,
+        pyld.compact, expanded, reference,
         options={"documentLoader": local_loader(_contexts(context)), "graph": True},
     )
-    compacted["@context"] = dict(context) if embed_context else CONTEXT_IRI
+    published: Any = dict(context) if embed_context else CONTEXT_IRI
+    compacted["@context"] = [published, dict(local)] if local else published
     return compacted
 
 
@@ -598,6 +603,57 @@ def frame_view(
         },
     )
     framed["@context"] = [dict(context), local] if embed_context else [CONTEXT_IRI, local]
+    return framed
+
+
+DATASET_TERMS: dict[str, Any] = {
+    "@base": None,
+    "distribution": {"@id": "dcat:distribution", "@type": "@id"},
+    "downloadURL": {"@id": "dcat:downloadURL", "@type": "@id"},
+    "mediaType": {"@id": "dcat:mediaType", "@type": "@id"},
+    "byteSize": {"@id": "dcat:byteSize", "@type": "xsd:nonNegativeInteger"},
+    "checksum": {"@id": "spdx:checksum", "@type": "@id"},
+    "algorithm": {"@id": "spdx:algorithm", "@type": "@id"},
+    "checksumValue": {"@id": "spdx:checksumValue", "@type": "xsd:hexBinary"},
+    "subset": {"@id": "void:subset", "@type": "@id"},
+    "dataDump": {"@id": "void:dataDump", "@type": "@id"},
+    "sparqlEndpoint": {"@id": "void:sparqlEndpoint", "@type": "@id"},
+    "vocabulary": {"@id": "void:vocabulary", "@type": "@id"},
+    "uriSpace": "void:uriSpace",
+    "triples": {"@id": "void:triples", "@type": "xsd:integer"},
+    "entities": {"@id": "void:entities", "@type": "xsd:integer"},
+    "classes": {"@id": "void:classes", "@type": "xsd:integer"},
+    "properties": {"@id": "void:properties", "@type": "xsd:integer"},
+}
+"""Short keys for a VoID and DCAT description, a context of its own after the project's.
+``@base`` is dropped: the dataset and its files are not things under ``id/``."""
+
+
+def frame_dataset(graph: Graph, dataset: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """A VoID/DCAT description as one tree: the dataset with its distributions (each with its
+    checksum) and its subsets embedded, keys from :data:`DATASET_TERMS`.
+
+    Raises:
+        JsonLdError: something in ``graph`` does not hang from ``dataset``, and would be lost.
+    """
+    frame: dict[str, Any] = {
+        "@context": [CONTEXT_IRI, DATASET_TERMS],
+        "@id": dataset,
+        "distribution": {"@embed": "@always", "checksum": {"@embed": "@always"}},
+        "subset": {"@embed": "@always"},
+    }
+    framed = _run(
+        pyld.frame, expand_graph(graph), frame,
+        options={
+            "documentLoader": local_loader(_contexts(context)),
+            "embed": "@never",
+            "omitDefault": True,
+            "omitGraph": True,
+        },
+    )
+    kept = sum(1 for _ in load_jsonld(framed, context).triples((None, None, None)))
+    if kept != len(graph):
+        raise JsonLdError(f"{len(graph) - kept} statements do not hang from {dataset}")
     return framed
 
 

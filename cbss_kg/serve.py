@@ -26,7 +26,7 @@ import logging
 import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib import resources
@@ -45,7 +45,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from cbss_kg import __version__, docs, gsp
+from cbss_kg import __version__, docs, gsp, jsonld
 from cbss_kg.config import Project
 from cbss_kg.jsonld import JsonLdError
 from cbss_kg.namespaces import ID, ONTOLOGY_IRI
@@ -557,7 +557,15 @@ def _content_type(fmt: Format) -> str:
     return fmt.media_type + ("; charset=utf-8" if textual else "")
 
 
-def _serialize_graph(graph: Graph, fmt: Format) -> bytes:
+def _serialize_graph(
+    graph: Graph,
+    fmt: Format,
+    context: Mapping[str, Any] | None = None,
+    *,
+    root: str | None = None,
+) -> bytes:
+    """A whole graph in ``fmt``. JSON-LD uses the published ``context`` when there is one: with
+    ``root`` (a dataset) as a VoID/DCAT tree, else compacted; IRIs stay absolute."""
     names = {
         "turtle": "turtle",
         "jsonld": "json-ld",
@@ -565,10 +573,21 @@ def _serialize_graph(graph: Graph, fmt: Format) -> bytes:
         "rdfxml": "pretty-xml",
         "trig": "trig",
     }
+    if fmt.name == "jsonld" and context is not None:
+        document = None
+        if root is not None:
+            try:
+                document = jsonld.frame_dataset(graph, root, context)
+            except JsonLdError:
+                document = None  # not everything hangs from the dataset; the flat form keeps it
+        if document is None:
+            document = jsonld.compact_graph(graph, context, embed_context=False,
+                                            local={"@base": None})
+        return jsonld.dumps(document).encode("utf-8")
     if fmt.name == "jsonld":
-        context = {p: str(ns) for p, ns in graph.namespaces()}
+        prefixes = {p: str(ns) for p, ns in graph.namespaces()}
         return graph.serialize(
-            format="json-ld", context=context, auto_compact=True, encoding="utf-8"
+            format="json-ld", context=prefixes, auto_compact=True, encoding="utf-8"
         )
     return graph.serialize(format=names[fmt.name], encoding="utf-8")
 
@@ -773,6 +792,15 @@ class Document:
     """Renders the page for people."""
     csp: str = PAGE_CSP
     """The Content-Security-Policy of that page."""
+    root: str | None = None
+    """The dataset a VoID description is about: its JSON-LD is a tree from there."""
+    written: dict[str, bytes] = field(default_factory=dict)
+    """Each format once written (the release never changes while served)."""
+
+    def serialize(self, fmt: Format, context: Mapping[str, Any] | None) -> bytes:
+        if fmt.name not in self.written:
+            self.written[fmt.name] = _serialize_graph(self.graph, fmt, context, root=self.root)
+        return self.written[fmt.name]
 
 
 async def thing(request: Request) -> Response:
@@ -932,7 +960,10 @@ def _document(
         site,
         etag,
         headers,
-        lambda: Response(_serialize_graph(document.graph, fmt), media_type=_content_type(fmt)),
+        lambda: Response(
+            document.serialize(fmt, request.app.state.jsonld_context),
+            media_type=_content_type(fmt),
+        ),
     )
 
 
@@ -1007,7 +1038,7 @@ async def home(request: Request) -> Response:
             request,
             site,
             site.etag("/", fmt.name),
-            Document(site.void.graph),
+            request.app.state.void,
             fmt,
             None,
             {"Vary": "Accept, Accept-Language", "Content-Location": "/.well-known/void"},
@@ -1112,7 +1143,10 @@ async def void(request: Request) -> Response:
         site,
         etag,
         {"Vary": "Accept"},
-        lambda: Response(_serialize_graph(site.void.graph, fmt), media_type=_content_type(fmt)),
+        lambda: Response(
+            request.app.state.void.serialize(fmt, request.app.state.jsonld_context),
+            media_type=_content_type(fmt),
+        ),
     )
 
 
@@ -1288,6 +1322,9 @@ def create_app(
     app.state.static = _load_static()
     app.state.documents = documents_of(site, renderer, ontology_page)
     app.state.jsonld_context = _release_context(site)
+    app.state.void = Document(
+        site.void.graph, root=str(site.void.dataset) if site.void.dataset else None
+    )
     app.state.framed = FramedViews(site.release_dir / "cbss-kg.ttl", app.state.jsonld_context)
     return app
 

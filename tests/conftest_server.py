@@ -64,9 +64,15 @@ class Server:
         """Parse a JSON-LD answer, resolving the project's context from this server (the tests
         never reach the network, and rdflib would fetch a context named by its IRI)."""
         document = json.loads(content)
-        if isinstance(document, dict) and document.get("@context") == CONTEXT_IRI:
-            document["@context"] = self.get("/context.jsonld").json()["@context"]
+        if isinstance(document, dict) and CONTEXT_IRI in _as_list(document.get("@context")):
+            context = self.get("/context.jsonld").json()["@context"]
+            local = [context if c == CONTEXT_IRI else c for c in _as_list(document["@context"])]
+            document["@context"] = local[0] if len(local) == 1 else local
         return Graph().parse(data=json.dumps(document), format="json-ld")
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def free_port() -> int:

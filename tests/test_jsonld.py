@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, RDF, RDFS, SDO, SKOS, VOID, XSD
 
 from cbss_kg import jsonld
 from cbss_kg.namespaces import CBSS, ELI, ID, PREFIXES, SH
@@ -329,3 +329,45 @@ def test_release_json_ld_is_the_turtle_graph(release) -> None:
     assert latvia["name"]["lv"] == "Latvija"
     types = [latvia["type"]] if isinstance(latvia["type"], str) else latvia["type"]
     assert "State" in types
+
+
+# --- a dataset's description ----------------------------------------------------------------
+
+
+def _void(dataset: URIRef) -> Graph:
+    spdx = "http://spdx.org/rdf/terms#"
+    void = Graph()
+    dump = URIRef(str(dataset) + "download/a.ttl")
+    checksum = BNode()
+    void.add((dataset, RDF.type, VOID.Dataset))
+    void.add((dataset, VOID.triples, Literal(12, datatype=XSD.integer)))
+    void.add((dataset, DCAT.distribution, dump))
+    void.add((dataset, VOID.dataDump, dump))
+    void.add((dump, DCAT.byteSize, Literal(99, datatype=XSD.nonNegativeInteger)))
+    void.add((dump, URIRef(spdx + "checksum"), checksum))
+    void.add((checksum, URIRef(spdx + "checksumValue"), Literal("ab12", datatype=XSD.hexBinary)))
+    void.add((dataset, VOID.subset, URIRef(str(dataset) + "graph/a")))
+    void.add((URIRef(str(dataset) + "graph/a"), VOID.triples, Literal(3, datatype=XSD.integer)))
+    return void
+
+
+def test_a_dataset_description_is_one_tree_and_the_same_graph(context: dict) -> None:
+    dataset = URIRef("https://example.org/kg/")
+    void = _void(dataset)
+    tree = jsonld.frame_dataset(void, str(dataset), context)
+    assert tree["id"] == str(dataset)
+    (distribution,) = tree["distribution"] if isinstance(tree["distribution"], list) else [
+        tree["distribution"]]
+    assert distribution["byteSize"] == "99"
+    assert distribution["checksum"]["checksumValue"] == "ab12"
+    assert tree["subset"]["triples"] == "3"
+    assert isomorphic(_triples(jsonld.load_jsonld(tree, context)), void)
+
+
+def test_a_dataset_description_never_drops_a_statement(context: dict) -> None:
+    """Counter-example: a node that does not hang from the dataset cannot be framed away."""
+    dataset = URIRef("https://example.org/kg/")
+    void = _void(dataset)
+    void.add((URIRef("https://example.org/elsewhere"), RDFS.label, Literal("loose")))
+    with pytest.raises(jsonld.JsonLdError, match="1 statements do not hang from"):
+        jsonld.frame_dataset(void, str(dataset), context)

@@ -9,8 +9,10 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, VOID
 
+from cbss_kg.jsonld import CONTEXT_IRI
 from cbss_kg.namespaces import CBSS, GRAPH, ID, ONTOLOGY_IRI
 
 LATVIA = ID["state/LV"]
@@ -155,8 +157,18 @@ def test_the_ontology_answers_whole(server):
                           format="turtle")
     assert (URIRef(ONTOLOGY_IRI), RDF.type, OWL.Ontology) in graph
     assert (CBSS.State, RDF.type, OWL.Class) in graph
-    jsonld = Graph().parse(data=server.get("/ontology.jsonld").content, format="json-ld")
-    assert len(jsonld) == len(graph)
+    jsonld = server.jsonld(server.get("/ontology.jsonld").content)
+    assert isomorphic(jsonld, graph)
+
+
+def test_the_ontology_json_ld_reads_with_the_published_context(server):
+    document = server.get("/ontology.jsonld").json()
+    assert document["@context"][0] == CONTEXT_IRI
+    (state,) = [n for n in document["@graph"] if n["id"] == "cbss:State"]
+    assert state["type"] == "Class"
+    assert state["label"]["lv"] == "Valsts"
+    (ontology,) = [n for n in document["@graph"] if n["id"] == ONTOLOGY_IRI]
+    assert ontology["type"] == "Ontology"
 
 
 def test_the_ontology_page_lists_its_terms(server):
@@ -189,11 +201,26 @@ def test_a_named_graph_is_dereferenceable(server, dataset):
 def test_void(server, dataset, accept, parser):
     response = server.get("/.well-known/void", headers={"Accept": accept})
     assert response.status_code == 200
-    graph = Graph().parse(data=response.content, format=parser)
+    graph = parse(server, response.content, parser)
     root = URIRef("https://w3id.org/cbss-kg/")
     assert (root, RDF.type, VOID.Dataset) in graph
     triples = {(s, p, o) for s, p, o, _ in dataset.quads()}
     assert int(graph.value(root, VOID.triples)) == len(triples)
+    assert isomorphic(graph, Graph().parse(server.release / "void.ttl"))
+
+
+def test_void_json_ld_is_one_tree_from_the_dataset(server):
+    """Distributions with their checksums and the named graphs are embedded in the dataset."""
+    document = server.get("/.well-known/void", headers={"Accept": "application/ld+json"}).json()
+    assert document["@context"][0] == CONTEXT_IRI
+    assert document["id"] == "https://w3id.org/cbss-kg/"
+    sums = dict(reversed(line.split()) for line in
+                (server.release / "SHA256SUMS").read_text().splitlines())
+    distributions = {d["id"].rpartition("/")[2]: d for d in document["distribution"]}
+    assert set(distributions) == set(sums) - {"void.ttl"}  # it cannot hold its own checksum
+    for name, distribution in distributions.items():
+        assert distribution["checksum"]["checksumValue"] == sums[name]
+    assert {s["id"] for s in document["subset"]} >= {"graph:source/seed", "graph:editorial"}
 
 
 def test_the_home_page_is_the_dataset_and_gives_void_to_rdf_clients(server):
