@@ -466,6 +466,7 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
 
     # validate
     add("validate-project", "validate", "project (validate: SHACL + checks)")
+    add("validate-fast", "validate", "project fast SHACL (validate engine=fast, no checks)")
     add("validate-pyshacl", "validate", "pyshacl (same shapes, no checks)")
     if classpath:
         data = folder / "union-with-ontology.nt"
@@ -502,6 +503,7 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
 
     # reason
     add("reason-project", "reason", "project (infer)")
+    add("reason-fast", "reason", "project fast reasoner (infer engine=fast, peers' input)")
     add("reason-owlrl", "reason", "owlrl")
     add("reason-reasonable", "reason", "reasonable")
 
