@@ -27,7 +27,7 @@ import datetime
 import difflib
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,13 @@ class QueryError(Exception):
 
 
 class QuerySyntaxError(QueryError):
-    """The query is not valid SPARQL; ``str()`` is the parser's message."""
+    """The query is not valid SPARQL; ``str()`` is the parser's message, ``line`` and ``column``
+    where the parser found the error (when it says)."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 class QueryRejected(QueryError):
@@ -232,8 +238,26 @@ def _known_type(type_: str) -> bool:
     return type_ in PARAM_TYPES
 
 
-def parse_query_file(path: Path) -> Query:
-    """Read one catalogue file: its header, its SPARQL (checked by rdflib's parser) and its form.
+SyntaxCheck = Callable[[str], None]
+"""Parses a query without running it; raises :class:`QuerySyntaxError` when it is not valid
+SPARQL (:func:`cbss_kg.store.check_syntax`, the parser of the store that runs the queries)."""
+
+
+def _rdflib_syntax(text: str) -> None:
+    """rdflib's SPARQL parser as a :data:`SyntaxCheck`: for callers that have no store's."""
+    try:
+        parseQuery(text)
+    except Exception as error:  # pyparsing's ParseException and rdflib's own errors alike
+        message = getattr(error, "msg", None) or str(error)
+        raise QuerySyntaxError(
+            message, getattr(error, "lineno", None), getattr(error, "col", None)
+        ) from None
+
+
+def parse_query_file(path: Path, *, check_syntax: SyntaxCheck | None = None) -> Query:
+    """Read one catalogue file: its header, its SPARQL and its form.
+
+    The SPARQL is checked by ``check_syntax`` (rdflib's parser when none is given).
 
     Raises:
         QueryFileError: naming the file and what is wrong (no summary, unknown kind, a parameter
@@ -285,17 +309,14 @@ def parse_query_file(path: Path) -> Query:
         )
 
     try:
-        parsed = parseQuery(text)
-    except Exception as error:  # pyparsing's ParseException and rdflib's own errors alike
-        line, column = getattr(error, "lineno", None), getattr(error, "col", None)
-        where = f"{line}:{column}: " if line is not None else ""
-        message = getattr(error, "msg", None) or str(error)
-        raise QueryFileError(path, f"{where}SPARQL syntax error: {message}") from None
-    form = parsed[1].name.removesuffix("Query").lower()
-    if form not in FORMS:
-        raise QueryFileError(path, f"not a SPARQL query form: {parsed[1].name}")
-
+        (check_syntax or _rdflib_syntax)(text)
+    except QuerySyntaxError as error:
+        where = f"{error.line}:{error.column}: " if error.line is not None else ""
+        raise QueryFileError(path, f"{where}SPARQL syntax error: {error}") from None
     tokens = tokenize(text)
+    form = query_form(tokens)
+    if form not in FORMS:
+        raise QueryFileError(path, "not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
     variables = {t.text[1:] for t in tokens if t.kind == "var"}
     params = _parse_params(path, header.get("params"), variables)
 
@@ -337,8 +358,11 @@ def parse_query_file(path: Path) -> Query:
     )
 
 
-def load_catalog(project: Project) -> dict[str, Query]:
-    """Every ``.rq`` under ``queries/`` by name (the file stem), which must be unique.
+def load_catalog(
+    project: Project, *, check_syntax: SyntaxCheck | None = None
+) -> dict[str, Query]:
+    """Every ``.rq`` under ``queries/`` by name (the file stem), which must be unique; the
+    SPARQL of each is checked by ``check_syntax`` (see :func:`parse_query_file`).
 
     Raises:
         QueryFileError: for the first unusable file or a name used twice.
@@ -347,7 +371,7 @@ def load_catalog(project: Project) -> dict[str, Query]:
     if not project.queries_dir.is_dir():
         return catalog
     for path in sorted(project.queries_dir.rglob("*.rq")):
-        query = parse_query_file(path)
+        query = parse_query_file(path, check_syntax=check_syntax)
         if query.name in catalog:
             raise QueryFileError(
                 path,

@@ -28,7 +28,8 @@ from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from cbss_kg.namespaces import PREFIXES
@@ -283,10 +284,9 @@ def check_syntax(text: str) -> None:
     Raises:
         QuerySyntaxError: with the parser's message and the line and column it names.
     """
-    tokens = tokenize(text)
+    words = (t for t in tokenize(text) if t.kind == "word")
+    first = next((t for t in words if t.text.upper() not in ("BASE", "PREFIX")), None)
     parsed, shift_at = text, None
-    first = next((t for t in tokens if t.kind == "word" and t.text.upper() not in ("BASE", "PREFIX")),
-                 None)
     if first is not None and first.text.upper() == "ASK":
         parsed = text[: first.start] + _ASK_AS + text[first.end :]
         line = text.count("\n", 0, first.start) + 1
@@ -819,6 +819,28 @@ class LocalStore:
         self._blank_nodes: dict[str, BNode] = {}
         self.merged: list[tuple[Node, Node]] = []
 
+    @classmethod
+    def from_dataset(cls, dataset: Dataset | Graph) -> LocalStore:
+        """A store holding each named graph of ``dataset`` under its name and its default graph
+        as the default graph (a plain graph goes into the default graph).
+
+        Raises:
+            StoreLoadError: a graph is named by a blank node, or holds a term pyoxigraph cannot.
+        """
+        store = cls()
+        if not isinstance(dataset, Dataset):
+            store.add(dataset)
+            return store
+        for graph in dataset.graphs():
+            name = graph.identifier
+            if name == DATASET_DEFAULT_GRAPH_ID:
+                store.add(graph)
+            elif isinstance(name, URIRef):
+                store.add(graph, str(name))
+            else:
+                raise StoreLoadError(f"the graph {name.n3()} is named by a blank node")
+        return store
+
     def __len__(self) -> int:
         """How many quads the store holds, in all graphs."""
         return len(self._store)
@@ -945,15 +967,36 @@ class LocalStore:
             QuerySyntaxError: the query does not parse.
             QueryError: it failed while running.
         """
+        return self.solutions(text, functions=functions, union=union)[1]
+
+    def solutions(
+        self,
+        text: str,
+        *,
+        functions: Mapping[str, Callable[..., Node | None]] | None = None,
+        union: bool = False,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> tuple[tuple[str, ...], list[tuple[Node | None, ...]]]:
+        """Run a SELECT query: the names of its variables and its rows, as :meth:`select` gives
+        them. ``prefixes`` may be used in the query without being declared.
+
+        Raises:
+            QuerySyntaxError: the query does not parse.
+            QueryError: it failed while running.
+        """
         options: dict = {"use_default_graph_as_union": union}
+        if prefixes:
+            options["prefixes"] = dict(prefixes)
         if functions:
             options["custom_functions"] = {
                 ox.NamedNode(iri): self._wrap(f) for iri, f in functions.items()
             }
         try:
             solutions = self._store.query(text, **options)
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise QueryError("not a SELECT query")
             rdflib_term = self._rdflib
-            return [
+            return tuple(v.value for v in solutions.variables), [
                 tuple(None if term is None else rdflib_term(term) for term in solution)
                 for solution in solutions
             ]

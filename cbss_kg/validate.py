@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pyshacl
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
+from rdflib.term import Node
 
 from cbss_kg import shacl_sparql
 from cbss_kg.findings import Finding, Report, Severity, report_from_shacl, term_text
@@ -41,8 +42,15 @@ class CheckError(Exception):
     """A check query could not run; the message names the check and the engine's complaint."""
 
 
-def validate(sources: Sources, checks: Iterable[Query] = (), *, engine: str = "auto") -> Report:
-    """SHACL on the union of all named graphs, then every check on the dataset.
+def validate(
+    sources: Sources,
+    checks: Iterable[Query] = (),
+    *,
+    engine: str = "auto",
+    store: LocalStore | None = None,
+) -> Report:
+    """SHACL on the union of all named graphs, then every check on the dataset (in ``store`` when
+    given: one made by :meth:`LocalStore.from_dataset` from ``sources.dataset``).
 
     Raises:
         UnsupportedShape: ``engine="fast"`` and the fast engine cannot give pyshacl's findings.
@@ -52,7 +60,7 @@ def validate(sources: Sources, checks: Iterable[Query] = (), *, engine: str = "a
     if shacl is None:
         labelled = sources.union()
         shacl = _shacl_findings(labelled, sources.shapes, sources.ontology)
-    found = shacl + run_checks(sources.dataset, checks)
+    found = shacl + run_checks(sources.dataset, checks, store=store)
     return Report(tuple(found), labels=labels_for(labelled, {f.focus for f in found}))
 
 
@@ -102,21 +110,41 @@ def _fast(graphs: Iterable[Graph], shapes: Graph, engine: str) -> list[Finding] 
         return None
 
 
-def run_checks(dataset: Dataset | Graph, checks: Iterable[Query]) -> list[Finding]:
+def run_checks(
+    dataset: Dataset | Graph, checks: Iterable[Query], *, store: LocalStore | None = None
+) -> list[Finding]:
     """Run each check (``SELECT ?focus ?message``, optionally ``?path``); every row is a finding.
 
     On a :class:`~rdflib.Dataset` built with ``default_union=True`` the default graph is the
-    union of the named graphs, so checks may use plain patterns and ``GRAPH ?g { … }`` alike.
+    union of the graphs, so checks may use plain patterns and ``GRAPH ?g { … }`` alike; the
+    project's prefixes need no declaring. The checks run in pyoxigraph, in this process, on
+    ``store`` (one made from ``dataset`` when none is given); where pyoxigraph cannot hold the
+    dataset as rdflib reads it (two literals rdflib tells apart are one term to pyoxigraph),
+    rdflib runs them on ``dataset`` instead.
 
     Raises:
         CheckError: a check does not parse or fails to run.
     """
+    checks = list(checks)
+    if not checks:
+        return []
+    union = not isinstance(dataset, Dataset) or dataset.default_union
+    if store is None:
+        try:
+            store = LocalStore.from_dataset(dataset)
+        except StoreLoadError:
+            store = None
+    exact = store is not None and not store.merged
     findings = []
     for check in checks:
         severity = Severity(check.severity or Severity.VIOLATION.value)
         try:
-            rows = list(dataset.query(check.text, initNs=PREFIXES))
-        except Exception as error:  # the SPARQL engine's own errors have no common base class
+            rows = (
+                _store_rows(store, check.text, union)
+                if exact
+                else [row.asdict() for row in dataset.query(check.text, initNs=PREFIXES)]
+            )
+        except Exception as error:  # the SPARQL engines' own errors have no common base class
             raise CheckError(f"check {check.name} ({check.path.name}) failed: {error}") from None
         for row in rows:
             focus = row.get("focus")
@@ -134,6 +162,15 @@ def run_checks(dataset: Dataset | Graph, checks: Iterable[Query]) -> list[Findin
                 )
             )
     return findings
+
+
+def _store_rows(store: LocalStore, text: str, union: bool) -> list[dict[str, Node]]:
+    """The rows of a SELECT query run in ``store``: variable name → term, unbound ones left out."""
+    variables, rows = store.solutions(text, union=union, prefixes=PREFIXES)
+    return [
+        {name: term for name, term in zip(variables, row, strict=True) if term is not None}
+        for row in rows
+    ]
 
 
 def labels_for(graph: Graph, iris: Iterable[str]) -> dict[str, str]:
