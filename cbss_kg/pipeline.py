@@ -6,7 +6,7 @@ Nothing here prints; the CLI renders what these functions return.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +32,14 @@ from cbss_kg.queries import (
     QueryFileError,
     UnknownQuery,
     bind,
+    inline_bindings,
     load_catalog,
     parse_query_file,
 )
 from cbss_kg.reason import infer
 from cbss_kg.remote import query_endpoint
 from cbss_kg.results import QueryResult
-from cbss_kg.store import EmbeddedStore
+from cbss_kg.store import EmbeddedStore, LocalStore, StoreLoadError, check_syntax
 from cbss_kg.validate import validate
 
 
@@ -71,7 +72,26 @@ class BuildResult:
 
 def checks(project: Project) -> list[Query]:
     """The check queries, ``queries/checks/*.rq``, in name order."""
-    return [parse_query_file(p) for p in sorted((project.queries_dir / "checks").glob("*.rq"))]
+    return [
+        parse_query_file(path, check_syntax=check_syntax)
+        for path in sorted((project.queries_dir / "checks").glob("*.rq"))
+    ]
+
+
+def catalog(project: Project) -> dict[str, Query]:
+    """The query catalogue, each query checked by the parser of the store that runs it."""
+    return load_catalog(project, check_syntax=check_syntax)
+
+
+def local_store(sources: Sources) -> LocalStore | None:
+    """The sources in pyoxigraph, in this process, for the stages to share (the checks, the
+    pictures' views); None when pyoxigraph cannot hold them as rdflib reads them, and rdflib
+    runs those queries instead."""
+    try:
+        store = LocalStore.from_dataset(sources.dataset)
+    except StoreLoadError:
+        return None
+    return None if store.merged else store
 
 
 def check(project: Project) -> Report:
@@ -92,7 +112,14 @@ def build(project: Project, out: Path) -> BuildResult:
     """
     check_replaceable(out)  # before the work, not after it
     sources = load_project(project)
-    report = validate(sources, checks(project))
+    queries = catalog(project)
+    store = local_store(sources)
+    checks_dir = project.queries_dir / "checks"
+    report = validate(
+        sources,
+        [q for _, q in sorted(queries.items()) if q.path.parent == checks_dir],
+        store=store,
+    )
     if not report.conforms:
         raise BuildFailed(report)
     inferred = infer(sources.union())
@@ -103,7 +130,7 @@ def build(project: Project, out: Path) -> BuildResult:
         out,
         base_iri=project.base_iri,
         version=__version__,
-        documents=release_documents(project, sources),
+        documents=release_documents(project, sources, queries=queries, store=store),
     )
     return BuildResult(out, report, files, stats.asserted, stats.inferred)
 
@@ -111,21 +138,48 @@ def build(project: Project, out: Path) -> BuildResult:
 def documents(project: Project, sources: Sources, *, lang: str = "en") -> dict[str, str]:
     """The generated pages and pictures in ``lang`` by file name: the ontology's documentation and
     class diagram, and the pictures drawn from ``queries/views``."""
-    drawn = pictures.render_pictures(sources.dataset, load_catalog(project), languages=(lang,))
+    drawn = pictures.render_pictures(
+        sources.dataset, catalog(project), languages=(lang,), run=_views_in(local_store(sources))
+    )
     return {
         **_ontology_documents(sources, lang),
         **{name: drawn[pictures.file_name(name, lang)] for name in pictures.PICTURES},
     }
 
 
-def release_documents(project: Project, sources: Sources) -> dict[str, str]:
+def release_documents(
+    project: Project,
+    sources: Sources,
+    *,
+    queries: Mapping[str, Query] | None = None,
+    store: LocalStore | None = None,
+) -> dict[str, str]:
     """The documents a release carries: :func:`documents` in English, and the pictures in every
-    language of the pages (``timeline.svg`` in English, ``timeline.lv.svg`` in Latvian)."""
+    language of the pages (``timeline.svg`` in English, ``timeline.lv.svg`` in Latvian).
+
+    ``queries`` is the project's catalogue and ``store`` a :func:`local_store` of ``sources``,
+    when the caller has them already.
+    """
     return {
         **_ontology_documents(sources, "en"),
-        **pictures.render_pictures(sources.dataset, load_catalog(project),
-                                   languages=pictures.LANGUAGES),
+        **pictures.render_pictures(
+            sources.dataset,
+            catalog(project) if queries is None else queries,
+            languages=pictures.LANGUAGES,
+            run=_views_in(store if store is not None else local_store(sources)),
+        ),
     }
+
+
+def _views_in(store: LocalStore | None) -> Callable[[Query], list[dict]] | None:
+    """A view runner for :func:`pictures.render_pictures` on ``store`` (None: rdflib runs them)."""
+    if store is None:
+        return None
+
+    def run(view: Query) -> list[dict]:
+        return store.rows(inline_bindings(view.text, bind(view, {})), union=True)
+
+    return run
 
 
 def _ontology_documents(sources: Sources, lang: str) -> dict[str, str]:

@@ -1005,6 +1005,17 @@ class LocalStore:
         except (RuntimeError, ValueError, OSError, TypeError) as error:
             raise QueryError(str(error).strip()) from None
 
+    def rows(
+        self, text: str, *, union: bool = False, prefixes: Mapping[str, str] | None = None
+    ) -> list[dict[str, Node]]:
+        """Run a SELECT query: each row as variable name → term, unbound variables left out
+        (see :meth:`solutions`)."""
+        variables, rows = self.solutions(text, union=union, prefixes=prefixes)
+        return [
+            {name: term for name, term in zip(variables, row, strict=True) if term is not None}
+            for row in rows
+        ]
+
     def update(self, text: str) -> None:
         """Run a SPARQL Update (in one transaction).
 

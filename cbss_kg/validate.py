@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import pyshacl
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
-from rdflib.term import Node
 
 from cbss_kg import shacl_sparql
 from cbss_kg.findings import Finding, Report, Severity, report_from_shacl, term_text
@@ -140,7 +139,7 @@ def run_checks(
         severity = Severity(check.severity or Severity.VIOLATION.value)
         try:
             rows = (
-                _store_rows(store, check.text, union)
+                store.rows(check.text, union=union, prefixes=PREFIXES)
                 if exact
                 else [row.asdict() for row in dataset.query(check.text, initNs=PREFIXES)]
             )
@@ -162,15 +161,6 @@ def run_checks(
                 )
             )
     return findings
-
-
-def _store_rows(store: LocalStore, text: str, union: bool) -> list[dict[str, Node]]:
-    """The rows of a SELECT query run in ``store``: variable name → term, unbound ones left out."""
-    variables, rows = store.solutions(text, union=union, prefixes=PREFIXES)
-    return [
-        {name: term for name, term in zip(variables, row, strict=True) if term is not None}
-        for row in rows
-    ]
 
 
 def labels_for(graph: Graph, iris: Iterable[str]) -> dict[str, str]:
