@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from cbss_kg import __version__, export, pipeline
@@ -309,3 +309,29 @@ def test_trig_keeps_multi_line_literals_exact() -> None:
     parsed = Dataset()
     parsed.parse(data=export.trig({name: graph}), format="trig")
     assert {o for _, _, o, _ in parsed.quads()} == {Literal(text, lang="en")}
+
+
+SYMMETRIC = """
+@prefix : <http://example.org/> .
+:a :p [ :q [ :r :z ] ] , [ :q [ :r :z ] ] .
+_:x :s _:y . _:y :s _:x . _:u :s _:v . _:v :s _:u .
+:l :list ( 1 2 3 ) , ( 1 2 3 ) , ( ( 1 ) ( 1 ) ) .
+"""
+
+
+@pytest.mark.parametrize("which", ["shapes", "ontology", "symmetric"])
+def test_blank_node_labels_are_rdflibs_canonical_ones(project: Project, which: str) -> None:
+    """The release's blank-node labels come from rdflib's canonicalization, computed faster: they
+    must be exactly rdflib's, numbered in the order of rdflib's labels."""
+    sources = load_project(project)
+    graph = {
+        "shapes": sources.shapes,
+        "ontology": sources.ontology,
+        "symmetric": Graph().parse(data=SYMMETRIC, format="turtle"),
+    }[which]
+    canonical = list(to_canonical_graph(graph))
+    blanks = sorted({t for triple in canonical for t in triple if isinstance(t, BNode)}, key=str)
+    label = {b: BNode(f"b{n}") for n, b in enumerate(blanks)}
+    expected = {tuple(label.get(t, t) for t in triple) for triple in canonical}
+    [relabelled] = export.relabel_blank_nodes({URIRef(BASE + "graph/x"): graph}).values()
+    assert set(relabelled) == expected
