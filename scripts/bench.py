@@ -718,7 +718,7 @@ def bench_servers(size: str, quads: int, spec: dict[str, Any], opts: Options) ->
             rss = server.stop()
         results.append(
             Measure(
-                "serve start",
+                "build + serve start" if style == "cli" else "serve start",
                 tool,
                 size,
                 quads,

@@ -61,7 +61,11 @@ def seconds(value: float | None) -> str:
 
 
 def ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x" if value < 10 else f"{value:.0f}x"
+    if value is None:
+        return "-"
+    if value < 0.1:
+        return f"{value:.2g}x"
+    return f"{value:.2f}x" if value < 10 else f"{value:.0f}x"
 
 
 def growth(points: Iterable[tuple[int, float]]) -> float | None:

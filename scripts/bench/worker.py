@@ -341,13 +341,26 @@ def build_project(spec: dict[str, Any]) -> dict[str, Any]:
 # -- named queries, embedded ---------------------------------------------------------------
 
 
-def per_query(run: Callable[[str, dict[str, Any]], int], queries: list, reps: int) -> dict:
-    """Median seconds and row count of each query, after one warm-up run."""
-    figures = {}
+def per_query(run: Callable[[str, dict[str, Any]], int], queries: list, spec: dict) -> dict:
+    """Median seconds and row count of each query, after one warm-up run.
+
+    Bounded: a query whose warm-up run takes more than a tenth of the budget is not repeated,
+    and once most of the process's budget is spent the remaining queries are skipped (and said
+    so), so the figures gathered so far are kept rather than lost to the parent's timeout.
+    """
+    figures: dict[str, dict[str, Any]] = {}
+    budget = spec["timeout"]
+    stop_at = time.perf_counter() + 0.6 * budget
     for name, text, bindings in queries:
+        if time.perf_counter() > stop_at:
+            figures[name] = {"error": "skipped: the time budget was spent on earlier queries"}
+            continue
         try:
-            rows = run(text, bindings)
-            times = [clock(lambda t=text, b=bindings: run(t, b))[0] for _ in range(reps)]
+            first, rows = clock(lambda t=text, b=bindings: run(t, b))
+            if first > budget / 10:
+                figures[name] = {"seconds": first, "rows": rows, "runs": 1}
+                continue
+            times = [clock(lambda t=text, b=bindings: run(t, b))[0] for _ in range(spec["reps"])]
             figures[name] = {"seconds": statistics.median(times), "rows": rows}
         except Exception as error:  # one failing query is reported; the others still run
             figures[name] = {"error": f"{type(error).__name__}: {error}"[:200]}
@@ -365,7 +378,7 @@ def query_project(spec: dict[str, Any]) -> dict[str, Any]:
             result = store.query(text, bindings=bindings, timeout=spec["timeout"], row_limit=None)
             return len(result.rows) if result.form == "select" else len(result.triples)
 
-        figures = per_query(run, queries, spec["reps"])
+        figures = per_query(run, queries, spec)
     finally:
         store.close()
     return {"seconds": sum(f.get("seconds", 0) for f in figures.values()), "queries": figures}
@@ -384,7 +397,7 @@ def query_rdflib(spec: dict[str, Any]) -> dict[str, Any]:
         result = dataset.query(text, initBindings=bindings, initNs=prefixes)
         return len(list(result)) if result.type != "ASK" else 1
 
-    figures = per_query(run, queries, spec["reps"])
+    figures = per_query(run, queries, spec)
     return {"seconds": sum(f.get("seconds", 0) for f in figures.values()), "queries": figures}
 
 
@@ -408,14 +421,20 @@ def http_each(spec: dict[str, Any]) -> dict[str, Any]:
     import http.client
 
     connection = http.client.HTTPConnection("127.0.0.1", spec["port"], timeout=spec["timeout"])
-    figures = {}
+    figures: dict[str, dict[str, Any]] = {}
+    budget = 3 * spec["timeout"]  # what the parent allows this process
+    stop_at = time.perf_counter() + 0.6 * budget
     for name, path in spec["paths"].items():
+        if time.perf_counter() > stop_at:
+            figures[name] = {"error": "skipped: the time budget was spent on earlier queries"}
+            continue
         try:
-            status = fetch(connection, path)
-            times = []
-            for _ in range(spec["reps"]):
-                seconds, status = clock(lambda c=connection, p=path: fetch(c, p))
-                times.append(seconds)
+            first, status = clock(lambda c=connection, p=path: fetch(c, p))
+            times = [first]
+            if first <= budget / 30:
+                times = [
+                    clock(lambda c=connection, p=path: fetch(c, p))[0] for _ in range(spec["reps"])
+                ]
             figures[name] = {"seconds": statistics.median(times), "status": status}
         except Exception as error:  # a refused or failed request is reported, not fatal
             figures[name] = {"error": f"{type(error).__name__}: {error}"[:200]}
