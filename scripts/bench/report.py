@@ -39,6 +39,7 @@ STAGE_ORDER = (
     "export",
     "build",
     "serve start",
+    "build + serve start",
     "query (embedded)",
     "query (HTTP)",
 )
