@@ -490,7 +490,7 @@ def timeline_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400) 
         band = svg.add(body, "g", {"class": f"lane lane-{lane}"})
         rect = svg.add(band, "rect", {"x": 10, "y": lane_top, "width": width - 20, "height": 0,
                                       "class": "lane-band", "rx": 4})
-        title_lines = _wrap(words[f"lane.{lane}"], 24)
+        title_lines = _fit(words[f"lane.{lane}"], 13, _LEFT - 34, bold=True)
         for number, line in enumerate(title_lines):
             svg.add(band, "text", {"x": 20, "y": lane_top + 20 + number * 16,
                                    "class": "lane-title", "fill": _LANE_COLOURS[lane]}, line)
@@ -507,16 +507,6 @@ def timeline_svg(rows: Iterable[Row], *, lang: str = "en", width: float = 1400) 
     last_line = _timeline_legend(document, y + 40, words, width - 20)
     document.resize(width, last_line + 24)
     return document.to_string()
-
-
-def _wrap(text: str, limit: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= limit:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
 
 
 def _fit(text: str, size: float, room: float, *, bold: bool = False) -> list[str]:

@@ -69,7 +69,7 @@ from cbss_kg.web.pages import (
     source_listing,
 )
 from cbss_kg.web.service import service_description
-from cbss_kg.web.site import Settings, Site, load_site
+from cbss_kg.web.site import FILE_DESCRIPTIONS, Settings, Site, load_site
 
 log = logging.getLogger("cbss_kg.serve")
 
@@ -122,13 +122,21 @@ class Problem(Exception):
     """An error to answer with: an HTTP status, a kind and a message in plain words."""
 
     def __init__(
-        self, status: int, kind: str, message: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        kind: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        iri: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.kind = kind
         self.message = message
         self.headers = dict(headers or {})
+        self.iri = iri
+        """The IRI nothing is known about, for a page that says so in its own language."""
 
 
 def html_response(
@@ -333,7 +341,7 @@ def error_response(request: Request, problem: Problem) -> Response:
             page,
             status=problem.status,
             title=page.text(title_key),
-            message=problem.message,
+            message=page.text("not_found", iri=problem.iri) if problem.iri else problem.message,
         )
         return html_response(body, problem.status, headers)
     if fmt is JSON:
@@ -822,7 +830,7 @@ async def thing(request: Request) -> Response:
                 description = await find(request, target)
         if description is None and target not in documents:
             iri = site.iris_of(target)[0]
-            raise Problem(404, "not-found", f"the graph says nothing about <{iri}>")
+            raise Problem(404, "not-found", f"the graph says nothing about <{iri}>", iri=iri)
     views: FramedViews = request.app.state.framed
     view = views.view_of(description.iri, description.types()) if description else None
     if "view" in request.query_params:
@@ -967,6 +975,15 @@ def _document(
     )
 
 
+def _distinct_names(links: Iterable[Any]) -> list[Any]:
+    """Links with distinct texts: of two classes with one name (cbss:Project and schema:Project,
+    both "Project") the page shows one, this server's own first."""
+    chosen: dict[str, Any] = {}
+    for link in sorted(links, key=lambda link: link.external):
+        chosen.setdefault(link.text.casefold(), link)
+    return sorted(chosen.values(), key=lambda link: link.text.casefold())
+
+
 def thing_page(
     request: Request,
     page: PageContext,
@@ -1007,7 +1024,7 @@ def thing_page(
         iri=description.iri,
         title=site.labels.label(description.iri, page.lang),
         other_names=other_names,
-        types=[presenter.iri(t, term=True) for t in description.types()],
+        types=_distinct_names(presenter.iri(t, term=True) for t in description.types()),
         rows=presenter.rows(asserted, subject=this),
         nested=nested,
         inferred=presenter.rows(inferred, subject=this),
@@ -1088,10 +1105,10 @@ async def downloads_page(request: Request) -> Response:
 
 
 def _download_order(file: Any) -> tuple[int, str]:
-    return (
-        0 if file.name.startswith("cbss-kg.") else 1 if file.name != "SHA256SUMS" else 2,
-        file.name,
-    )
+    """The files in the order their descriptions read best (the whole graph first, the
+    checksums last), any other after them by name."""
+    order = list(FILE_DESCRIPTIONS)
+    return (order.index(file.name) if file.name in order else len(order), file.name)
 
 
 async def download(request: Request) -> Response:
