@@ -78,6 +78,11 @@ class Options:
     connections: int
     load_seconds: float
     quick: bool
+    only: frozenset[str] = frozenset()
+    """Stages to run (all when empty): a faster stage can be compared with its peers alone."""
+
+    def wanted(self, stage: str) -> bool:
+        return not self.only or stage in self.only
 
 
 # -- processes -----------------------------------------------------------------------------
@@ -425,8 +430,11 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
     quads = generated.quads
     results = [generated]
     reps = opts.reps
+    serving = any(opts.wanted(s) for s in ("query (embedded)", "serve start", "query (HTTP)"))
 
     def add(task: str, stage: str, tool: str, extra: dict | None = None, n: int | None = None):
+        if not opts.wanted(stage) and not (task == "export-project" and serving):
+            return
         results.append(
             worker(
                 task, {**spec, **(extra or {})}, n or reps, opts.timeout, stage, tool, size, quads
@@ -434,6 +442,8 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
         )
 
     def skip(stage: str, tool: str, why: str) -> None:
+        if not opts.wanted(stage):
+            return
         results.append(Measure(stage, tool, size, quads, status="missing", note=why))
 
     # parse
@@ -449,7 +459,7 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
         "pyoxigraph (N-Quads)",
         {"files": [spec["nquads"]], "format": "nquads"},
     )
-    if classpath:
+    if classpath and opts.wanted("parse"):
         results.append(
             command_measure(
                 jena(classpath, "riotcmd.riot", "--count", *spec["trig"]),
@@ -468,7 +478,7 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
     add("validate-project", "validate", "project (validate: SHACL + checks)")
     add("validate-fast", "validate", "project fast SHACL (validate engine=fast, no checks)")
     add("validate-pyshacl", "validate", "pyshacl (same shapes, no checks)")
-    if classpath:
+    if classpath and opts.wanted("validate"):
         data = folder / "union-with-ontology.nt"
         with data.open("w") as out:
             out.write(Path(spec["union_nt"]).read_text())
@@ -522,7 +532,8 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
     else:
         skip("query (embedded)", "project (EmbeddedStore)", "no release was written (export)")
 
-    results.extend(bench_servers(size, quads, spec, opts))
+    if any(opts.wanted(s) for s in ("serve start", "build + serve start", "query (HTTP)")):
+        results.extend(bench_servers(size, quads, spec, opts))
     return results
 
 
@@ -815,6 +826,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=60, help="cap on a load test")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--svg", type=Path, help="the plot (default: beside --out)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated stages to run, e.g. validate,reason (all)"
+    )
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     args = parser.parse_args(argv)
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
@@ -837,6 +851,7 @@ def main(argv: list[str] | None = None) -> int:
             args.connections,
             args.load_seconds,
             args.quick,
+            frozenset(s.strip() for s in args.only.split(",") if s.strip()),
         )
         classpath = jena_classpath(work)
         results: list[Measure] = []
