@@ -133,14 +133,14 @@ def write_release(
         {**asserted, INFERRED_GRAPH: inferred} if len(inferred) else asserted
     )
     union = _merge(g for name, g in named.items() if name != INFERRED_GRAPH)
-    everything = _merge(named.values())
+    everything = {triple for graph in named.values() for triple in graph}
     stats = ReleaseStats(
         asserted=len(union),
         inferred=len(named.get(INFERRED_GRAPH, ())),
         triples=len(everything),
-        entities=len({s for s in everything.subjects() if str(s).startswith(str(ID))}),
-        classes=len(set(everything.objects(None, RDF.type))),
-        properties=len(set(everything.predicates())),
+        entities=len({s for s, _, _ in everything if str(s).startswith(str(ID))}),
+        classes=len({o for _, p, o in everything if p == RDF.type}),
+        properties=len({p for _, p, _ in everything}),
     )
     context = json_ld_context(named.get(ONTOLOGY_GRAPH, Graph()), shapes)
     writers: dict[str, Callable[[], bytes]] = {
