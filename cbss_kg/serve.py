@@ -979,7 +979,7 @@ def _distinct_names(links: Iterable[Any]) -> list[Any]:
     """Links with distinct texts: of two classes with one name (cbss:Project and schema:Project,
     both "Project") the page shows one, this server's own first."""
     chosen: dict[str, Any] = {}
-    for link in sorted(links, key=lambda link: link.external):
+    for link in sorted(links, key=lambda link: not (link.href or "").startswith("/")):
         chosen.setdefault(link.text.casefold(), link)
     return sorted(chosen.values(), key=lambda link: link.text.casefold())
 

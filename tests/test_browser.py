@@ -231,3 +231,23 @@ def test_the_home_pages_pictures_fit(browser, project_server, tmp_path, lang):
         "all => all.map(e => e.getAttribute('lang'))")) == {lang}
     assert page.evaluate(PICTURE_PROBLEMS) == []
     visit.check(tmp_path / f"home-{lang}.png")
+
+
+def test_keyboard_users_see_where_they_are(browser, server, tmp_path):
+    """The first Tab shows a link past the header; focus is drawn with a visible ring."""
+    visit = Visit(browser, server)
+    visit.go("/id/state/LV")
+    page = visit.page
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    assert skip.evaluate("e => e === document.activeElement")
+    assert skip.bounding_box()["y"] >= 0, "the skip link comes into view when focused"
+    ring = skip.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e)"
+                         ".outlineWidth")
+    assert ring == "solid 3px"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.keyboard.press("Tab")
+    inside_main = page.evaluate("document.activeElement.closest('main') !== null")
+    assert inside_main, "after skipping, the next Tab stops in the content"
+    visit.check(tmp_path / "keyboard.png")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from email.utils import format_datetime, parsedate_to_datetime
@@ -14,6 +15,7 @@ from rdflib.namespace import OWL, RDF, VOID
 
 from cbss_kg.jsonld import CONTEXT_IRI
 from cbss_kg.namespaces import CBSS, GRAPH, ID, ONTOLOGY_IRI
+from cbss_kg.web import i18n
 
 LATVIA = ID["state/LV"]
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -112,6 +114,26 @@ def test_unknown_things_are_404_in_the_clients_terms(server):
     assert plain.headers["content-type"].startswith("text/plain")
     assert server.get("/id/state/LV.xyz").status_code == 404
     assert server.get("/id/state/XX.ttl").status_code == 404
+
+
+def test_a_missing_thing_is_said_in_the_pages_language(server):
+    for lang in ("en", "lv"):
+        page = server.get(f"/id/state/XX?lang={lang}", headers={"Accept": BROWSER})
+        assert page.status_code == 404
+        expected = i18n.text(lang, "not_found", iri="https://w3id.org/cbss-kg/id/state/XX")
+        assert html.escape(expected, quote=False) in page.text
+
+
+def test_a_class_name_is_shown_once(server, dataset):
+    """Two classes of one name (a project is a cbss:Project and a schema:Project) show once."""
+    project = ID["project/adstringo"]
+    assert {CBSS.Project, URIRef("https://schema.org/Project")} <= set(
+        dataset.objects(project, RDF.type))
+    page = server.get("/id/project/adstringo", headers={"Accept": BROWSER}).text
+    types = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>',
+                       re.search(r'<p class="types">(.*?)</p>', page, re.S).group(1))
+    named_project = [href for href, text in types if text.casefold() == "project"]
+    assert named_project == ["/ontology#Project"], "one, this server's own"
 
 
 def test_etag_and_last_modified_give_304(server):
