@@ -180,7 +180,7 @@ def typed(value: str, datatype: str) -> str:
     return f'"{value}"^^{iri(datatype)}'
 
 
-# Predicates and classes used everywhere, in N-Triples form.
+# Terms used everywhere, in N-Triples form.
 A = iri("rdf:type")
 PREF = iri("skos:prefLabel")
 EDITORIAL = iri("graph:editorial")
