@@ -716,6 +716,36 @@ async def api_index(request: Request) -> Response:
     return JSONResponse(listing, headers={"Vary": "Accept"})
 
 
+async def frame_profile(request: Request) -> Response:
+    """The profile IRI of a framed view (``/frames/project``): what the view embeds and how to
+    ask for it; JSON for programs, a page for people."""
+    site: Site = request.app.state.site
+    name = request.path_params["name"]
+    view = jsonld.VIEWS.get(name)
+    if view is None:
+        names = ", ".join(jsonld.view_names())
+        raise Problem(404, "not-found", f"there is no framed view {name!r}; the views are {names}")
+    fmt = choose_format(request, (JSON, HTML), graph=False, formats=[])
+    examples = {
+        "council": framed.COUNCIL,
+        "state": next((iri for iri, _ in site.lists.get("states", [])), None),
+        "project": next((iri for iri, _ in site.lists.get("projects", [])), None),
+    }
+    example = site.local_path(examples[name]) if examples.get(name) else None
+    described = {
+        "profile": framed.profile(name),
+        "view": name,
+        "summary": view.summary,
+        "embeds": sorted([*view.forward, *view.backward]),
+        "example": f"{example}.jsonld?view=framed" if example else None,
+    }
+    headers = {"Vary": "Accept"}
+    if fmt is HTML:
+        body = request.app.state.renderer.render("frame.html", page_context(request), **described)
+        return html_response(body, headers=headers)
+    return JSONResponse(described, headers=headers)
+
+
 async def api_openapi(request: Request) -> Response:
     site: Site = request.app.state.site
     document = openapi(
@@ -1308,6 +1338,7 @@ def create_app(
         Route("/health", _wrap(health), methods=["GET"]),
         Route("/context.jsonld", _wrap(json_ld_context), methods=["GET"]),
         Route("/static/{name}", _wrap(static), methods=["GET"]),
+        Route("/frames/{name}", _wrap(frame_profile), methods=["GET"]),
         Route("/{path:path}", _wrap(thing), methods=["GET"]),
     ]
     middleware = [

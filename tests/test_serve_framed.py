@@ -171,3 +171,19 @@ def test_pages_link_to_their_framed_view(project_server, release_graph):
                                                       headers={"Accept": "text/html"}).text
     described = project_server.get(path_of(project), headers={"Accept": "text/turtle"})
     assert f'profile="{FRAMES}project"' in described.headers["link"]
+
+
+@pytest.mark.parametrize("view", ["project", "state", "council"])
+def test_each_profile_iri_says_what_its_view_is(project_server, view):
+    """The profile IRI a framed answer names answers too: its view's keys and an example that
+    gives that very profile."""
+    described = project_server.get(f"/frames/{view}", headers={"Accept": "application/json"})
+    assert described.status_code == 200
+    body = described.json()
+    assert body["profile"] == FRAMES + view
+    example = project_server.get(body["example"])
+    assert example.headers["content-type"].endswith(f'profile="{FRAMES}{view}"')
+    assert set(body["embeds"]) & set(example.json())
+    page = project_server.get(f"/frames/{view}?lang=lv", headers={"Accept": "text/html"})
+    assert '<html lang="lv">' in page.text and FRAMES + view in page.text
+    assert project_server.get("/frames/planet").status_code == 404

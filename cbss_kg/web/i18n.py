@@ -115,6 +115,19 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
         "this_thing_as": "This description as",
         "framed_jsonld": "JSON-LD tree (framed)",
+        "frame_title": "Framed JSON-LD view: {view}",
+        "frame_project": (
+            "A project as one JSON-LD tree: its participants (each membership with its member and "
+            "role), funders, outputs and outcomes embedded."
+        ),
+        "frame_state": (
+            "A state as one JSON-LD tree: its memberships embedded, each with its organisation, "
+            "role and period."
+        ),
+        "frame_council": "The council as one JSON-LD tree: its units and its members embedded.",
+        "frame_embeds": "Embedded under the keys",
+        "frame_ask": "How to ask for it",
+        "frame_example": "Example",
         "identifier": "Identifier",
         "not_found_title": "Not found",
         "not_found": "The graph says nothing about {iri}.",
@@ -244,6 +257,21 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
         "this_thing_as": "Šis apraksts kā",
         "framed_jsonld": "JSON-LD koks (ierāmēts skats)",
+        "frame_title": "Ierāmēts JSON-LD skats: {view}",
+        "frame_project": (
+            "Projekts kā viens JSON-LD koks: tajā iegulti dalībnieki (katra dalība ar "
+            "dalībnieku un lomu), finansētāji, rezultāti un panākumi."
+        ),
+        "frame_state": (
+            "Valsts kā viens JSON-LD koks: tajā iegultas tās dalības, katra ar organizāciju, lomu "
+            "un laikposmu."
+        ),
+        "frame_council": (
+            "Padome kā viens JSON-LD koks: tajā iegultas tās struktūrvienības un dalībnieki."
+        ),
+        "frame_embeds": "Iegultie dati zem atslēgām",
+        "frame_ask": "Kā to pieprasīt",
+        "frame_example": "Piemērs",
         "identifier": "Identifikators",
         "not_found_title": "Nav atrasts",
         "not_found": "Grafs neko nesaka par {iri}.",
