@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset
+from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from cbss_kg import __version__, docs, pictures
@@ -122,7 +122,8 @@ def build(project: Project, out: Path) -> BuildResult:
     )
     if not report.conforms:
         raise BuildFailed(report)
-    inferred = infer(sources.union())
+    union = sources.union()
+    inferred = infer(union)
     files, stats = write_release(
         {g.identifier: g for g in sources.named_graphs()},
         inferred,
@@ -130,7 +131,9 @@ def build(project: Project, out: Path) -> BuildResult:
         out,
         base_iri=project.base_iri,
         version=__version__,
-        documents=release_documents(project, sources, queries=queries, store=store),
+        documents=release_documents(
+            project, sources, queries=queries, store=store, union=union
+        ),
     )
     return BuildResult(out, report, files, stats.asserted, stats.inferred)
 
@@ -153,15 +156,16 @@ def release_documents(
     *,
     queries: Mapping[str, Query] | None = None,
     store: LocalStore | None = None,
+    union: Graph | None = None,
 ) -> dict[str, str]:
     """The documents a release carries: :func:`documents` in English, and the pictures in every
     language of the pages (``timeline.svg`` in English, ``timeline.lv.svg`` in Latvian).
 
-    ``queries`` is the project's catalogue and ``store`` a :func:`local_store` of ``sources``,
-    when the caller has them already.
+    ``queries`` is the project's catalogue, ``store`` a :func:`local_store` of ``sources`` and
+    ``union`` their union, when the caller has them already.
     """
     return {
-        **_ontology_documents(sources, "en"),
+        **_ontology_documents(sources, "en", union),
         **pictures.render_pictures(
             sources.dataset,
             catalog(project) if queries is None else queries,
@@ -182,9 +186,11 @@ def _views_in(store: LocalStore | None) -> Callable[[Query], list[dict]] | None:
     return run
 
 
-def _ontology_documents(sources: Sources, lang: str) -> dict[str, str]:
+def _ontology_documents(sources: Sources, lang: str, union: Graph | None = None) -> dict[str, str]:
     return {
-        "ontology.html": docs.render_ontology_html(sources.ontology, sources.union(), lang=lang),
+        "ontology.html": docs.render_ontology_html(
+            sources.ontology, sources.union() if union is None else union, lang=lang
+        ),
         "ontology.svg": docs.render_class_diagram(sources.ontology, lang=lang),
     }
 
