@@ -386,6 +386,39 @@ def expand_graph(graph: Graph, *, relabel_blank_nodes: bool = True) -> list[dict
     return pyld.from_rdf(_rdf_dataset(graph, relabel_blank_nodes), {})
 
 
+class _Compactor(pyld.JsonLdProcessor):
+    """PyLD's processor, remembering how it compacted each IRI that stands on its own.
+
+    Compacting an IRI means trying every term of the context as a prefix, and a graph holds the
+    same IRIs (node identifiers, types, linked nodes) many times over. Where PyLD compacts an
+    IRI with no value to choose a term for, its answer depends only on the active context and
+    the call, so it is kept; where a value takes part (choosing a property's term), PyLD is
+    asked every time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._known: dict[int, tuple[dict, dict[tuple, str]]] = {}
+
+    def _compact_iri(
+        self,
+        active_ctx: dict,
+        iri: str,
+        value: Any = None,
+        vocab: bool = False,
+        base: str | None = None,
+        reverse: bool = False,
+    ) -> str:
+        if value is not None:
+            return super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
+        # The context is kept beside its answers, so its id() is never another context's.
+        known = self._known.setdefault(id(active_ctx), (active_ctx, {}))[1]
+        key = (iri, vocab, base, reverse)
+        if key not in known:
+            known[key] = super()._compact_iri(active_ctx, iri, None, vocab, base, reverse)
+        return known[key]
+
+
 def compact_graph(
     graph: Graph,
     context: Mapping[str, Any],
@@ -405,7 +438,7 @@ def compact_graph(
     expanded = expand_graph(graph, relabel_blank_nodes=relabel_blank_nodes)
     reference: Any = [CONTEXT_IRI, dict(local)] if local else CONTEXT_IRI
     compacted = _run(
-        pyld.compact, expanded, reference,
+        _Compactor().compact, expanded, reference,
         options={"documentLoader": local_loader(_contexts(context)), "graph": True},
     )
     published: Any = dict(context) if embed_context else CONTEXT_IRI

@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, RDF, RDFS, SDO, SKOS, VOID, XSD
 
 from cbss_kg import jsonld
+from cbss_kg.load import load_project
 from cbss_kg.namespaces import CBSS, ELI, ID, PREFIXES, SH
 
 HERE = Path(__file__).parent / "jsonld"
@@ -129,6 +130,33 @@ def test_values_that_do_not_fit_their_term_fall_back(graph: Graph, context: dict
     assert project["dct:source"] == "a literal where an IRI is usual"
     council = _node(document, "org/cbss")
     assert council["altName"] == {"lv": "BJVP", "@none": "CBSS", "en": "CBSS"}
+
+
+LISTS = """
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix cbss: <https://w3id.org/cbss-kg/ontology#> .
+[] a owl:AllDisjointClasses ; owl:members ( cbss:State cbss:Committee ) .
+<https://w3id.org/cbss-kg/id/x> cbss:note ( "a"@en "b" 3 ) , ( ) .
+"""
+
+
+@pytest.mark.parametrize("which", ["fixture", "lists", "project"])
+def test_compaction_is_pylds_own(which: str, graph: Graph, context: dict, project) -> None:
+    """compact_graph remembers how PyLD compacted each IRI and kind of value: the document must
+    be exactly the one PyLD writes when asked every time."""
+    data = {
+        "fixture": lambda: graph,
+        "lists": lambda: Graph().parse(data=LISTS, format="turtle"),
+        "project": lambda: load_project(project).union(),
+    }[which]()
+    expected = jsonld.pyld.compact(
+        jsonld.expand_graph(data),
+        jsonld.CONTEXT_IRI,
+        {"documentLoader": jsonld.local_loader({jsonld.CONTEXT_IRI: {"@context": context}}),
+         "graph": True},
+    )
+    expected["@context"] = dict(context)
+    assert jsonld.compact_graph(data, context) == expected
 
 
 def test_round_trip_gives_the_same_graph(graph: Graph, context: dict) -> None:
