@@ -24,6 +24,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 
@@ -793,7 +794,7 @@ class EmbeddedStore:
 # --- the pipeline's own store -------------------------------------------------------------------
 
 
-_CHUNK = 200_000
+_CHUNK = 100_000
 """Lines of N-Triples parsed at once by :meth:`LocalStore.add` (bounds the text in memory)."""
 
 
@@ -851,44 +852,60 @@ class LocalStore:
         Raises:
             StoreLoadError: a term pyoxigraph cannot hold (an IRI with a space, say).
         """
-        # Triples go in as N-Triples text, which pyoxigraph parses faster than Python builds
-        # its term objects; only triples with a blank node, whose label must survive, go in as
-        # objects. Literals are looked up by plain strings: rdflib's hashing is Python code.
-        texts = self._texts
-        lines: list[str] = []
-        quads: list[ox.Quad] = []
-        fresh: list[Literal] = []
         name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        fresh: list[Literal] = []
         try:
-            for triple in triples:
-                parts = []
-                for node in triple:
-                    kind = type(node)
-                    if kind is URIRef:
-                        parts.append(f"<{node}>")
-                    elif kind is Literal:
-                        datatype = node.datatype
-                        key = (str(node), node.language, datatype and str(datatype))
-                        text = texts.get(key)
-                        if text is None:
-                            text = texts[key] = _literal_text(node)
-                            fresh.append(node)
-                        parts.append(text)
-                    else:
-                        break
-                else:
-                    lines.append(f"{parts[0]} {parts[1]} {parts[2]} .\n")
-                    if len(lines) == _CHUNK:
-                        self._load(lines, name)
-                        lines = []
-                    continue
-                quads.append(ox.Quad(*(self._object(node) for node in triple), name))
-            self._load(lines, name)
-            if quads:
-                self._store.bulk_extend(quads)
+            with ThreadPoolExecutor(max_workers=1) as loader:
+                self._write(triples, name, fresh, loader)
         except (SyntaxError, ValueError, TypeError) as error:
             raise StoreLoadError(f"the graph cannot be stored: {error}") from None
         self._remember(fresh)
+
+    def _write(
+        self,
+        triples: Iterable[tuple[Node, Node, Node]],
+        name: ox.NamedNode | ox.DefaultGraph,
+        fresh: list[Literal],
+        loader: ThreadPoolExecutor,
+    ) -> None:
+        """Hand ``triples`` to pyoxigraph as N-Triples text, a chunk at a time, each parsed in
+        ``loader``'s thread while this one writes the next (pyoxigraph parses faster than
+        Python builds its term objects). Triples with a blank node, whose label must survive,
+        go in as objects. Literals are looked up by plain strings: rdflib's hashing is Python
+        code. New literals are appended to ``fresh``."""
+        texts = self._texts
+        lines: list[str] = []
+        quads: list[ox.Quad] = []
+        loading: Future | None = None
+        for triple in triples:
+            parts = []
+            for node in triple:
+                kind = type(node)
+                if kind is URIRef:
+                    parts.append(f"<{node}>")
+                elif kind is Literal:
+                    datatype = node.datatype
+                    key = (str(node), node.language, datatype and str(datatype))
+                    text = texts.get(key)
+                    if text is None:
+                        text = texts[key] = _literal_text(node)
+                        fresh.append(node)
+                    parts.append(text)
+                else:
+                    quads.append(ox.Quad(*(self._object(n) for n in triple), name))
+                    break
+            else:
+                lines.append(f"{parts[0]} {parts[1]} {parts[2]} .\n")
+                if len(lines) == _CHUNK:
+                    if loading is not None:
+                        loading.result()
+                    loading = loader.submit(self._load, lines, name)
+                    lines = []
+        if loading is not None:
+            loading.result()
+        self._load(lines, name)
+        if quads:
+            self._store.bulk_extend(quads)
 
     def _load(self, lines: list[str], graph: ox.NamedNode | ox.DefaultGraph) -> None:
         """Parse N-Triples lines into ``graph``; the terms came from rdflib, so pyoxigraph's
