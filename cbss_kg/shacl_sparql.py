@@ -11,9 +11,11 @@ semantics pyshacl gives them (its reading of ``sh:languageIn``, of ill-typed lit
 regular expressions). Anything else raises :class:`UnsupportedShape` naming the construct and the
 shape, so that validation falls back to pyshacl instead of guessing.
 
-Two things the data cannot say in SPARQL are left to the engine that runs the plan: which
-literals are ill-typed (:func:`datatype_ok`, the engine lists them in :data:`ILL_TYPED`), and
-pyshacl's Python regular expressions (:func:`matches`, called as :data:`MATCHES`).
+Two things the data cannot say in SPARQL are left to :func:`run`, which runs the plan: which
+literals are ill-typed (:func:`datatype_ok`; the queries call :data:`ILL_TYPED`, which
+:func:`run` writes out as the list of them), and pyshacl's Python regular expressions
+(:func:`matches`, called as :data:`MATCHES`). :func:`run` only reads the store, so the store
+may be one shared with other work.
 
 rdflib in, SPARQL text out: this module imports no engine.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -41,8 +43,9 @@ INTERNAL = "urn:x-cbss-kg:shacl#"
 """Namespace of the names the compiled queries share with the engine that runs them."""
 
 ILL_TYPED = INTERNAL + "ill-typed"
-"""A named graph holding ``<ILL_TYPED> rdf:value L`` for every literal ``L`` of the data whose
-lexical form does not fit its datatype (see :func:`datatype_ok`)."""
+"""A call ``<ILL_TYPED>(term)`` in a compiled query stands for "term is a literal of the data
+whose lexical form does not fit its datatype" (see :func:`datatype_ok`); :func:`run` writes the
+literals out in its place."""
 
 MATCHES = INTERNAL + "matches"
 """A function ``(value, pattern, flags) → xsd:boolean``: :func:`matches`."""
@@ -678,7 +681,7 @@ class _Compiler:
             raise UnsupportedShape(f"sh:datatype {_name(datatype)}", shape)
         return (
             f"(isLiteral({term}) && COALESCE(DATATYPE({term}) = {_term(datatype, shape)}, false) "
-            f"&& NOT EXISTS {{ GRAPH <{ILL_TYPED}> {{ <{ILL_TYPED}> rdf:value {term} }} }})"
+            f"&& !<{ILL_TYPED}>({term}))"
         )
 
     def _language_in(self, parameter: Node, term: str, shape: Node) -> str:
@@ -1094,37 +1097,44 @@ def _local_name(iri: URIRef) -> str:
 class WorkStore(Protocol):
     """What running a plan needs of a store (:class:`cbss_kg.store.LocalStore` has it)."""
 
-    def add(self, triples: Iterable[tuple[Node, Node, Node]], graph: str | None = None) -> None:
-        """Add triples to the default graph or to a named graph."""
-
     def select(
-        self, text: str, *, functions: Mapping[str, Callable[..., Node | None]] | None = None
+        self,
+        text: str,
+        *,
+        functions: Mapping[str, Callable[..., Node | None]] | None = None,
+        union: bool = False,
     ) -> list[tuple[Node | None, ...]]:
-        """Rows of a SELECT, as rdflib terms; ``functions`` are callable from the query."""
+        """Rows of a SELECT, as rdflib terms; ``functions`` are callable from the query;
+        ``union``: the default graph is the union of all graphs."""
 
     def literals(self) -> list[Literal]:
         """Every distinct literal the store was given."""
 
 
-def run(checks: Sequence[Check], store: WorkStore, *, threads: int = 2) -> tuple[Graph, Graph]:
-    """Run ``checks`` on the data already in ``store`` (the default graph).
+def run(
+    checks: Sequence[Check], store: WorkStore, *, union: bool = False, threads: int = 2
+) -> tuple[Graph, Graph]:
+    """Run ``checks`` on the data in ``store``: its default graph, or with ``union`` the union
+    of all its graphs. Checks run ``threads`` at a time (pyoxigraph works outside the GIL).
 
     Returns the ``sh:ValidationReport`` and the few data triples its messages count (the values
     of each focus node that a count or language result is about), which is what
     :func:`cbss_kg.findings.report_from_shacl` reads.
     """
-    illtyped = URIRef(ILL_TYPED)
-    store.add(
-        (
-            (illtyped, RDF.value, literal)
-            for literal in store.literals()
-            if not datatype_ok(literal)
-        ),
-        graph=ILL_TYPED,
-    )
+    bad = sorted({_literal(literal) for literal in store.literals() if not datatype_ok(literal)})
+    call = re.compile(re.escape(f"<{ILL_TYPED}>(") + r"(\?\w+)\)")
+
+    def ill_typed(match: re.Match) -> str:
+        term = match.group(1)
+        return "(" + " || ".join(f"sameTerm({term}, {b})" for b in bad) + ")" if bad else "false"
+
     functions = {MATCHES: matches}
+
+    def answer(check: Check) -> list[tuple[Node | None, ...]]:
+        return store.select(call.sub(ill_typed, check.query), functions=functions, union=union)
+
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        answers = list(pool.map(lambda c: store.select(c.query, functions=functions), checks))
+        answers = list(pool.map(answer, checks))
     report, data = Graph(), Graph()
     top = BNode()
     report.add((top, RDF.type, SH.ValidationReport))
@@ -1165,7 +1175,7 @@ def run(checks: Sequence[Check], store: WorkStore, *, threads: int = 2) -> tuple
             listed = " ".join(_term(f, None) for f in named)
             queries.append(f"SELECT ?s ?o WHERE {{ VALUES {focus} {{ {listed} }} {pattern} }}")
         for query in queries:
-            for subject, obj in store.select(query):
+            for subject, obj in store.select(query, union=union):
                 if (obj if inverse else subject) in foci:
                     data.add((subject, predicate, obj))
     return report, data

@@ -54,7 +54,7 @@ def validate(
     Raises:
         UnsupportedShape: ``engine="fast"`` and the fast engine cannot give pyshacl's findings.
     """
-    shacl = _fast(sources.named_graphs(), sources.shapes, engine)
+    shacl = _fast(sources.named_graphs(), sources.shapes, engine, store)
     labelled: Graph = sources.dataset
     if shacl is None:
         labelled = sources.union()
@@ -73,8 +73,11 @@ def validate_graph(
     return Report(tuple(found), labels=labels_for(data, {f.focus for f in found}))
 
 
-def fast_findings(graphs: Iterable[Graph], shapes: Graph) -> list[Finding]:
-    """SHACL on the union of ``graphs`` with the shapes compiled into SPARQL, in pyoxigraph.
+def fast_findings(
+    graphs: Iterable[Graph], shapes: Graph, *, store: LocalStore | None = None
+) -> list[Finding]:
+    """SHACL on the union of ``graphs`` with the shapes compiled into SPARQL, in pyoxigraph
+    (in ``store`` when given: one already holding ``graphs``, read as the union of its graphs).
 
     Raises:
         UnsupportedShape: the shapes use a construct the compiler does not handle, or the data
@@ -83,26 +86,30 @@ def fast_findings(graphs: Iterable[Graph], shapes: Graph) -> list[Finding]:
     if not len(shapes):
         return []
     checks = shacl_sparql.compile_shapes(shapes)
-    store = LocalStore()
-    try:
-        store.add(triple for graph in graphs for triple in graph)
-    except StoreLoadError as error:
-        raise UnsupportedShape(f"data pyoxigraph cannot hold ({error})") from None
+    union = store is not None
+    if store is None:
+        store = LocalStore()
+        try:
+            store.add(triple for graph in graphs for triple in graph)
+        except StoreLoadError as error:
+            raise UnsupportedShape(f"data pyoxigraph cannot hold ({error})") from None
     if store.merged:
         first, second = store.merged[0]
         raise UnsupportedShape(f"data with both {first.n3()} and {second.n3()}")
-    results, counted = shacl_sparql.run(checks, store)
+    results, counted = shacl_sparql.run(checks, store, union=union)
     return report_from_shacl(results, shapes=shapes, data=counted)
 
 
-def _fast(graphs: Iterable[Graph], shapes: Graph, engine: str) -> list[Finding] | None:
+def _fast(
+    graphs: Iterable[Graph], shapes: Graph, engine: str, store: LocalStore | None = None
+) -> list[Finding] | None:
     """The fast engine's findings, or None when pyshacl must validate."""
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "pyshacl":
         return None
     try:
-        return fast_findings(graphs, shapes)
+        return fast_findings(graphs, shapes, store=store)
     except UnsupportedShape:
         if engine == "fast":
             raise
