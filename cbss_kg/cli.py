@@ -30,6 +30,8 @@ from cbss_kg.queries import (
 )
 from cbss_kg.reason import InconsistencyError
 from cbss_kg.results import render
+from cbss_kg.rules import UnsupportedConstruct
+from cbss_kg.shacl_sparql import UnsupportedShape
 from cbss_kg.store import StoreLoadError
 from cbss_kg.validate import CheckError
 
@@ -44,6 +46,8 @@ FAILURES: tuple[type[Exception], ...] = (
     ExportError,
     MissingView,
     gsp.PublishError,
+    UnsupportedShape,
+    UnsupportedConstruct,
 )
 """Errors that mean "the input is wrong", reported as their message with exit code 1."""
 
@@ -69,6 +73,16 @@ def main() -> None:
     """cbss-kg: the knowledge graph of the Council of the Baltic Sea States."""
 
 
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(list(pipeline.ENGINES)),
+    default="auto",
+    show_default=True,
+    help="fast: SHACL compiled into SPARQL and OWL 2 RL rules, in pyoxigraph; reference: pyshacl "
+    "and owlrl; auto: fast unless the shapes or the graph use what it does not handle.",
+)
+
+
 @main.command()
 @click.option(
     "--format",
@@ -78,11 +92,12 @@ def main() -> None:
     show_default=True,
     help="How to write the report: readable text, a SHACL validation report, or JSON.",
 )
-def validate(fmt: str) -> None:
+@ENGINE
+def validate(fmt: str, engine: str) -> None:
     """Validate the data against the shapes and checks; exit 1 on violations."""
     project = _project()
     with reported_failures():
-        report = pipeline.check(project)
+        report = pipeline.check(project, engine=engine)
     rendered = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
     click.echo(rendered, nl=False)
     sys.exit(OK if report.conforms else FINDINGS)
@@ -96,12 +111,13 @@ def validate(fmt: str) -> None:
     show_default=True,
     help="The release folder; a previous release there is replaced once the new one is complete.",
 )
-def build(out: Path) -> None:
+@ENGINE
+def build(out: Path, engine: str) -> None:
     """Validate, reason and write the release (Turtle, TriG, N-Quads, JSON-LD, VoID, checksums)."""
     project = _project()
     try:
         with reported_failures():
-            result = pipeline.build(project, out)
+            result = pipeline.build(project, out, engine=engine)
     except pipeline.BuildFailed as failure:
         click.echo(failure.report.to_text(), err=True, nl=False)
         click.echo(f"Build stopped: {failure}; {out} was not changed.", err=True)

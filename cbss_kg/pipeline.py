@@ -94,13 +94,19 @@ def local_store(sources: Sources) -> LocalStore | None:
     return None if store.merged else store
 
 
-def check(project: Project) -> Report:
+ENGINES = {"auto": ("auto", "auto"), "fast": ("fast", "fast"), "reference": ("pyshacl", "owlrl")}
+"""The ``engine`` of :func:`check` and :func:`build` → (SHACL engine, reasoner): ``auto`` the fast
+ones unless the shapes or the graph use what they do not handle, ``fast`` the fast ones or an
+error, ``reference`` pyshacl and owlrl."""
+
+
+def check(project: Project, *, engine: str = "auto") -> Report:
     """Load the sources and validate them (SHACL shapes and checks)."""
-    return validate(load_project(project), checks(project))
+    return validate(load_project(project), checks(project), engine=ENGINES[engine][0])
 
 
-def build(project: Project, out: Path) -> BuildResult:
-    """Validate, reason and write the release into ``out``.
+def build(project: Project, out: Path, *, engine: str = "auto") -> BuildResult:
+    """Validate, reason and write the release into ``out`` (``engine``: see :data:`ENGINES`).
 
     Raises:
         LoadError: a source file is malformed.
@@ -119,11 +125,12 @@ def build(project: Project, out: Path) -> BuildResult:
         sources,
         [q for _, q in sorted(queries.items()) if q.path.parent == checks_dir],
         store=store,
+        engine=ENGINES[engine][0],
     )
     if not report.conforms:
         raise BuildFailed(report)
     union = sources.union()
-    inferred = infer(union)
+    inferred = infer(union, engine=ENGINES[engine][1])
     files, stats = write_release(
         {g.identifier: g for g in sources.named_graphs()},
         inferred,

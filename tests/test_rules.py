@@ -259,3 +259,15 @@ def test_semi_naive_rounds_read_one_atom_from_the_delta() -> None:
     assert "GRAPH <urn:x-cbss-kg:rules#delta>" not in whole
     assert "GRAPH <urn:x-cbss-kg:rules#delta> { ?x rdf:type ?c1 }" in second
     assert "FILTER NOT EXISTS { ?x rdf:type ?c2 }" in second
+
+
+def test_a_build_writes_the_same_inferred_triples_with_either_engine(
+    mini_project, tmp_path: Path
+) -> None:
+    from cbss_kg import pipeline
+
+    fast = pipeline.build(mini_project, tmp_path / "fast", engine="fast")
+    reference = pipeline.build(mini_project, tmp_path / "reference", engine="reference")
+    assert fast.inferred == reference.inferred > 0
+    written = [(tmp_path / name / "inferred.ttl").read_bytes() for name in ("fast", "reference")]
+    assert written[0] == written[1]

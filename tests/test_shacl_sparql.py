@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -285,3 +286,38 @@ def test_two_spellings_rdflib_keeps_apart_make_pyshacl_validate() -> None:
 def test_an_unknown_engine_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown SHACL engine 'jena'"):
         validate_graph(Graph(), turtle("ex:S a sh:NodeShape ."), engine="jena")
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+MINI = Path(__file__).resolve().parent / "export" / "project"
+SCRIPT = Path(sys.executable).with_name("cbss-kg")
+
+
+def cbss_kg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    run = subprocess.run([str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in run.stderr, run.stderr
+    return run
+
+
+def test_validate_engines_agree_on_the_command_line(project_copy) -> None:
+    root = project_copy(MINI).root
+    fast = cbss_kg("validate", "--engine", "fast", "--format", "json", cwd=root)
+    reference = cbss_kg("validate", "--engine", "reference", "--format", "json", cwd=root)
+    assert fast.returncode == reference.returncode == 0
+    assert json.loads(fast.stdout)["findings"]
+    assert fast.stdout == reference.stdout
+
+
+def test_the_fast_engine_names_what_it_cannot_do_on_the_command_line(project_copy) -> None:
+    root = project_copy(MINI).root
+    shapes = root / "ontology" / "shapes.ttl"
+    shapes.write_text(
+        shapes.read_text(encoding="utf-8")
+        + "\nshapes:ClosedShape a sh:NodeShape ; sh:targetClass cbss:Project ; sh:closed true .\n",
+        encoding="utf-8",
+    )
+    refused = cbss_kg("validate", "--engine", "fast", cwd=root)
+    assert refused.returncode == 1
+    assert "sh:closed" in refused.stderr and "not supported" in refused.stderr
+    assert cbss_kg("validate", cwd=root).returncode == 1  # pyshacl finds the closed shape broken
