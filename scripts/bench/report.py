@@ -251,7 +251,7 @@ def _checks_table(results: Sequence[Any], sizes: list[str]) -> list[str]:
         for n in names
     ]
     return [
-        "## validate: where the time goes (each check query alone, rdflib)",
+        "## validate: where the time goes (each check query alone, `run_checks`)",
         "",
         *table(["check", *(f"s @ {s}" for s in sizes), "growth k"], rows),
     ]
