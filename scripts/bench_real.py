@@ -312,6 +312,12 @@ def write_section(path: Path, text: str) -> None:
     path.write_text(new, encoding="utf-8")
 
 
+def measured_options(args: argparse.Namespace) -> list[str]:
+    """The options that shape the figures, as a command line (where they are written does not)."""
+    options = [f"--reps {args.reps}", f"--query-reps {args.query_reps}"]
+    return ([f"--baseline {args.baseline}"] if args.baseline else []) + options
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", help="a git revision to measure beside this checkout")
@@ -333,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     context = {
-        "command": "python scripts/bench_real.py " + " ".join(argv or sys.argv[1:]),
+        "command": " ".join(["python scripts/bench_real.py", *measured_options(args)]),
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "commit": commit or "?",
         "baseline": args.baseline or "",
