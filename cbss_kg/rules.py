@@ -198,10 +198,11 @@ def closure(graph: Graph, datatypes: Datatypes) -> Closure:
         UnsupportedConstruct: the graph uses what this reasoner does not handle.
     """
     schema = _read_schema(graph)
+    rules = compile_rules(schema)
     store = LocalStore()
     literals = _Literals()
     try:
-        store.add(literals.stand_in(graph))
+        store.add(literals.stand_in(graph, _read_by_rules(graph, schema)))
     except StoreLoadError as error:
         raise UnsupportedConstruct(f"a term pyoxigraph cannot hold ({error})") from None
     errors = set(literals.lexical_errors(datatypes))
@@ -210,7 +211,6 @@ def closure(graph: Graph, datatypes: Datatypes) -> Closure:
         f"DELETE {{ GRAPH <{AXIOMS}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{AXIOMS}> {{ ?s ?p ?o }} "
         f"?s ?p ?o }} ; ADD <{AXIOMS}> TO DEFAULT"
     )
-    rules = compile_rules(schema)
     _fixpoint(store, rules)
     _check_structure(store, schema)
     store.update(f"ADD <{AXIOMS}> TO <{INFERRED}>")
@@ -239,7 +239,7 @@ def _read_schema(graph: Graph) -> _Schema:
             raise UnsupportedConstruct(construct)
     schema = _Schema()
     schema.present = {p for p in _TRIGGERS if (None, p, None) in graph}
-    schema.present |= {k for k in _TYPES if (None, RDF.type, k) in graph}
+    schema.present |= {k for k in _TYPES if (None, None, k) in graph}
     if any(
         pattern in graph
         for term in (OWL.Thing, OWL.Nothing)
@@ -261,6 +261,58 @@ def _read_schema(graph: Graph) -> _Schema:
     for head in graph.objects(None, OWL.members):
         _list(graph, head)
     return schema
+
+
+_CHARACTERISTICS = (
+    OWL.FunctionalProperty,
+    OWL.InverseFunctionalProperty,
+    OWL.SymmetricProperty,
+    OWL.AsymmetricProperty,
+    OWL.TransitiveProperty,
+    OWL.IrreflexiveProperty,
+)
+_ABOUT_PROPERTIES = (
+    RDFS.domain,
+    RDFS.range,
+    RDFS.subPropertyOf,
+    OWL.equivalentProperty,
+    OWL.inverseOf,
+    OWL.onProperty,
+    OWL.propertyDisjointWith,
+)
+
+
+def _read_by_rules(graph: Graph, schema: _Schema) -> set[URIRef] | None:
+    """The predicates whose triples some rule can read, or None when that may be any.
+
+    A rule reads a data triple only through an axiom about its predicate (a domain, a range, a
+    superproperty, an inverse, a restriction on it, a chain through it, a characteristic such
+    as transitivity) or through owl:sameAs, which can put any triple to use. Every triple a rule
+    writes has such a predicate too. So without owl:sameAs, the triples of other predicates
+    (labels, descriptions, dates …) can neither take part nor be derived, and need not be
+    stored: with the project's ontology that is most of the data.
+    """
+    if OWL.sameAs in schema.present:
+        return None
+    for kind in _CHARACTERISTICS:
+        # Named anywhere but as a type (a superclass, a range, a list member ...), a
+        # characteristic could come to a property by entailment.
+        if (kind, None, None) in graph or any(
+            predicate != RDF.type for _, predicate in graph.subject_predicates(kind)
+        ):
+            return None
+    keep: set[URIRef] = {RDF.type, RDF.first, RDF.rest, OWL.members, *_TRIGGERS}
+    for axiom in _ABOUT_PROPERTIES:
+        for s, o in graph.subject_objects(axiom):
+            keep.add(s)
+            if axiom not in (RDFS.domain, RDFS.range):
+                keep.add(o)
+    for head in graph.objects(None, OWL.propertyChainAxiom):
+        keep.update(_list(graph, head))
+    keep.update(graph.subjects(OWL.propertyChainAxiom, None))
+    for kind in _CHARACTERISTICS:
+        keep.update(graph.subjects(RDF.type, kind))
+    return {term for term in keep if isinstance(term, URIRef)}
 
 
 def _list(graph: Graph, head: Node) -> list[Node]:
@@ -723,10 +775,18 @@ class _Literals:
         self._terms: dict[tuple, URIRef] = {}
         self._literals: dict[str, Literal] = {}
 
-    def stand_in(self, triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[tuple]:
-        """The triples with each literal replaced by the IRI standing for it."""
+    def stand_in(
+        self, triples: Iterable[tuple[Node, Node, Node]], keep: set[URIRef] | None = None
+    ) -> Iterator[tuple]:
+        """The triples with each literal replaced by the IRI standing for it; with ``keep``,
+        only those whose predicate is in it (a typed literal elsewhere is still recorded, for
+        owlrl's datatype rules read every literal of the graph)."""
         term = self.term
         for s, p, o in triples:
+            if keep is not None and p not in keep:
+                if type(o) is Literal and o.datatype is not None:
+                    term(o)
+                continue
             if type(o) is Literal:
                 o = term(o)
             if type(s) is Literal:

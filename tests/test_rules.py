@@ -118,6 +118,11 @@ ENTAILMENTS = {
         "ex:p a owl:TransitiveProperty . ex:a ex:p ex:b . ex:b ex:p ex:c . ex:c ex:p ex:d .",
         [("a", "p", "d"), ("b", "p", "d")],
     ),
+    "a characteristic gained by entailment": (
+        "ex:Chain rdfs:subClassOf owl:TransitiveProperty . ex:p a ex:Chain . "
+        "ex:a ex:p ex:b . ex:b ex:p ex:c . ex:a ex:label ex:b .",
+        [("p", RDF.type, OWL.TransitiveProperty), ("a", "p", "c")],
+    ),
     "equivalent classes and properties": (
         "ex:A owl:equivalentClass ex:B . ex:x a ex:B . ex:p owl:equivalentProperty ex:q . "
         "ex:x ex:q ex:y . ex:C rdfs:subClassOf ex:E . ex:E rdfs:subClassOf ex:C .",
@@ -271,3 +276,22 @@ def test_a_build_writes_the_same_inferred_triples_with_either_engine(
     assert fast.inferred == reference.inferred > 0
     written = [(tmp_path / name / "inferred.ttl").read_bytes() for name in ("fast", "reference")]
     assert written[0] == written[1]
+
+
+def test_only_triples_some_rule_can_read_are_stored(project) -> None:
+    """Without owl:sameAs, labels and other predicates no axiom mentions stay out of the store."""
+    from rdflib.namespace import ORG, SKOS
+
+    from cbss_kg.rules import _read_by_rules, _read_schema, compile_rules
+
+    graph = load_project(project).union()
+    schema = _read_schema(graph)
+    compile_rules(schema)
+    kept = _read_by_rules(graph, schema)
+    assert kept is not None
+    assert {RDF.type, ORG.member, ORG.hasMembership, RDFS.subClassOf} <= kept
+    assert SKOS.prefLabel not in kept
+    same = turtle("ex:a owl:sameAs ex:b .")
+    schema = _read_schema(same)
+    compile_rules(schema)
+    assert _read_by_rules(same, schema) is None
