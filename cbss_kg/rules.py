@@ -48,8 +48,6 @@ AXIOMS = INTERNAL + "axioms"
 LITERAL = "urn:x-cbss-kg:literal:"
 """Prefix of the IRIs that stand for literals in the store."""
 
-_VOCABULARY = (str(RDF), str(RDFS), str(OWL))
-
 _UNSUPPORTED_PREDICATES = {
     OWL.maxCardinality: "owl:maxCardinality",
     OWL.maxQualifiedCardinality: "owl:maxQualifiedCardinality",
@@ -702,11 +700,11 @@ def _check_structure(store: LocalStore, schema: _Schema) -> None:
     )
     if derived:
         raise UnsupportedConstruct(f"a derived use of {_show(derived[0][0])}")
-    schema = " ".join(_sparql(p) for p in _SCHEMA)
+    axioms = " ".join(_sparql(p) for p in _SCHEMA)
     merged = store.select(
         f"{_PREFIXES}SELECT ?a WHERE {{ ?a owl:sameAs ?b FILTER (?a != ?b) "
-        f"{{ ?a ?schema [] VALUES ?schema {{ {schema} }} }} UNION "
-        f"{{ [] ?schema ?a VALUES ?schema {{ {schema} }} }} UNION {{ [] rdf:type ?a }} UNION "
+        f"{{ ?a ?axiom [] VALUES ?axiom {{ {axioms} }} }} UNION "
+        f"{{ [] ?axiom ?a VALUES ?axiom {{ {axioms} }} }} UNION {{ [] rdf:type ?a }} UNION "
         f"{{ [] ?a [] }} }} LIMIT 1"
     )
     if merged:

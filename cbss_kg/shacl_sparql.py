@@ -111,7 +111,6 @@ _SUPPORTED = frozenset(
 _SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape, SH.Shape)
 _CLASS_TYPES = (RDFS.Class, OWL.Class)
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-_LISTS = (SH["or"], SH["and"], SH.xone)
 _NODE_KINDS = {
     SH.IRI: "isIRI({v})",
     SH.BlankNode: "isBlank({v})",
