@@ -277,21 +277,33 @@ _ASK_AS = "CONSTRUCT {}"
 def check_syntax(text: str) -> None:
     """Parse a query with pyoxigraph's parser, the one that runs it, without running it.
 
-    The query may use the project's prefixes without declaring them. pyoxigraph reads the
-    results of SELECT, CONSTRUCT and DESCRIBE lazily, so parsing those runs nothing; it answers
-    ASK at once, so an ASK query is parsed as ``CONSTRUCT {}`` with the same clauses, and nothing
-    is run or fetched either.
+    The query may use the project's prefixes without declaring them. pyoxigraph may start to
+    evaluate a query as soon as it is parsed (and it answers ASK at once), so what it is given
+    cannot reach anything: each ``SERVICE [SILENT]`` is read as ``GRAPH``, which takes the same
+    clauses (the columns kept), and ASK as ``CONSTRUCT {}``, which takes the same clauses too;
+    the store it runs against is empty.
 
     Raises:
         QuerySyntaxError: with the parser's message and the line and column it names.
     """
-    words = (t for t in tokenize(text) if t.kind == "word")
+    tokens = tokenize(text)
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(tokens):
+        if token.kind == "word" and token.text.upper() == "SERVICE":
+            edits.append((token.start, token.end, "GRAPH".ljust(len(token.text))))
+            after = tokens[index + 1] if index + 1 < len(tokens) else None
+            if after is not None and after.kind == "word" and after.text.upper() == "SILENT":
+                edits.append((after.start, after.end, " " * len(after.text)))
+    words = (t for t in tokens if t.kind == "word")
     first = next((t for t in words if t.text.upper() not in ("BASE", "PREFIX")), None)
-    parsed, shift_at = text, None
+    shift_at = None
     if first is not None and first.text.upper() == "ASK":
-        parsed = text[: first.start] + _ASK_AS + text[first.end :]
+        edits.append((first.start, first.end, _ASK_AS))
         line = text.count("\n", 0, first.start) + 1
         shift_at = (line, first.start - text.rfind("\n", 0, first.start))
+    parsed = text
+    for start, end, replacement in sorted(edits, reverse=True):
+        parsed = parsed[:start] + replacement + parsed[end:]
     try:
         _EMPTY.query(parsed, prefixes=PREFIXES)
     except SyntaxError as error:

@@ -30,6 +30,7 @@ from cbss_kg.store import (
     QuerySyntaxError,
     QueryTimeout,
     StoreLoadError,
+    check_syntax,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -370,6 +371,46 @@ def test_from_never_fetches(store, listener, text: str) -> None:
     url, hits = listener
     assert store.query(text.replace("{url}", url)).rows == []
     assert hits == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ASK { SERVICE <{url}/sparql> { ?s ?p ?o } }",
+        "ASK FROM <{url}/x.ttl> WHERE { ?s ?p ?o }",
+        "SELECT * WHERE { SERVICE <{url}/sparql> { ?s ?p ?o } }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE SILENT <{url}/sparql> { ?s ?p ?o } }",
+        "DESCRIBE ?x WHERE { SERVICE <{url}/sparql> { ?x ?p ?o } }",
+    ],
+)
+def test_checking_syntax_runs_nothing(listener, text: str) -> None:
+    """The catalogue's syntax check parses with the store's parser; even ASK, which pyoxigraph
+    answers at once, is only parsed."""
+    url, hits = listener
+    check_syntax(text.replace("{url}", url))
+    assert hits == []
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("SELECT ?s WHERE { ?s ?p ?o ", 1, 28),
+        ("ASK { ?s ?p ?o ", 1, 16),
+        ("  ASK {?s ?p }", 1, 15),
+        ("PREFIX x: <http://x/>\nASK\n{ ?s ?p }", 3, 10),
+        ("SELECT * WHERE { ?s nosuch:p ?o }", 1, 29),
+        ("SELECT * WHERE { service silent <http://x/> { ?s ?p } }", 1, 55),
+    ],
+)
+def test_a_syntax_error_says_where(text: str, line: int, column: int) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        check_syntax(text)
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert str(caught.value) and "error at" not in str(caught.value)
+
+
+def test_the_project_prefixes_need_no_declaring() -> None:
+    check_syntax("SELECT * WHERE { ?s skos:prefLabel ?o ; a cbss:State }")
 
 
 # --- serialized results ---------------------------------------------------------------------------
