@@ -714,9 +714,8 @@ def bench_servers(size: str, quads: int, spec: dict[str, Any], opts: Options) ->
         try:
             server = starter()
         except Exception as error:  # reported in the table; the other servers still run
-            results.append(
-                Measure("serve start", tool, size, quads, status="error", note=str(error)[:300])
-            )
+            stage = "build + serve start" if style == "cli" else "serve start"
+            results.append(Measure(stage, tool, size, quads, status="error", note=str(error)[:300]))
             continue
         try:
             if style != "cli":
