@@ -266,11 +266,14 @@ def _http_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -
               help="Seconds a query may run before it is stopped.")
 @click.option("--row-limit", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows an answer may hold; a longer one is cut and says so.")
+@click.option("--cache-size", type=click.IntRange(min=0), default=64, show_default=True,
+              metavar="MB", help="Megabytes of query answers kept for repeated queries; "
+                                 "0 turns the cache off.")
 @click.option("--store", "store_url", metavar="URL", callback=_http_url,
               help="Answer from this SPARQL endpoint instead of the embedded store; it must hold "
                    "the release (cbss-kg load) and query the union of its graphs by default.")
 def serve(host: str, port: int, release: Path, base_iri: str, timeout: float,
-          row_limit: int, store_url: str | None) -> None:
+          row_limit: int, cache_size: int, store_url: str | None) -> None:
     """Build the release, then serve it read-only: SPARQL, named queries, pages, downloads."""
     from cbss_kg import serve as server  # starlette and uvicorn load only for this command
 
@@ -282,7 +285,8 @@ def serve(host: str, port: int, release: Path, base_iri: str, timeout: float,
         click.echo(failure.report.to_text(), err=True, nl=False)
         click.echo(f"Not serving: {failure}.", err=True)
         sys.exit(FINDINGS)
-    settings = server.Settings(base_iri=base_iri, timeout=timeout, row_limit=row_limit)
+    settings = server.Settings(base_iri=base_iri, timeout=timeout, row_limit=row_limit,
+                               cache_bytes=cache_size * 1024 * 1024)
     with reported_failures():
         server.run(project, release, host=host, port=port, settings=settings, store_url=store_url)
 

@@ -54,6 +54,7 @@ from cbss_kg.queries import query_form as _form
 from cbss_kg.remote import RemoteStore
 from cbss_kg.store import EmbeddedStore, QueryError, QueryRejected, QuerySyntaxError, QueryTimeout
 from cbss_kg.web import conneg, framed, i18n
+from cbss_kg.web.cache import AnswerCache, CachedAnswer, answer_key
 from cbss_kg.web.conneg import HTML, JSON_LD, RDF_FORMATS, RESULT_FORMATS, Format
 from cbss_kg.web.describe import INFERRED, Description, Presenter, describe, schema_org, serialize
 from cbss_kg.web.figures import Figure
@@ -417,6 +418,8 @@ class Answer:
     body: bytes
     media_type: str
     truncated: bool
+    cached: bool | None = None
+    """Whether it came from the answer cache; ``None`` when the cache is off."""
 
 
 async def run_serialized(
@@ -428,10 +431,26 @@ async def run_serialized(
     default_graphs: Sequence[str] = (),
     named_graphs: Sequence[str] = (),
 ) -> Answer:
-    """Run a query from a worker thread (the store's worker process does the work), serialized."""
+    """Run a query from a worker thread (the store's worker process does the work), serialized.
+
+    A repeated query is answered from the answer cache; a new answer is put there, an error never.
+    """
     site: Site = request.app.state.site
     store: EmbeddedStore = request.app.state.store
+    cache: AnswerCache = request.app.state.cache
     dataset_given = bool(default_graphs or named_graphs)
+    key = answer_key(
+        text,
+        media_type=fmt.media_type,
+        bindings=bindings,
+        row_limit=site.settings.row_limit,
+        union_default_graph=not dataset_given,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+    )
+    kept = cache.get(key)
+    if kept is not None:
+        return Answer(kept.body, kept.media_type, kept.truncated, cached=True)
     try:
         body, media_type, truncated = await run_in_threadpool(
             store.query_serialized,
@@ -446,7 +465,8 @@ async def run_serialized(
         )
     except (QueryError, ParameterError) as exc:
         raise query_problem(exc, site.settings.timeout) from exc
-    return Answer(body, media_type, truncated)
+    cache.put(key, CachedAnswer(body, media_type, truncated))
+    return Answer(body, media_type, truncated, cached=False if cache.enabled else None)
 
 
 async def run_result(
@@ -468,10 +488,13 @@ async def run_result(
 
 
 def answer_response(answer: Answer) -> Response:
-    """A query's answer as the store wrote it, saying whether the row cap cut it."""
+    """A query's answer as the store wrote it, saying whether the row cap cut it (and, when the
+    answer cache is on, whether the answer came from it)."""
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers["X-Result-Truncated"] = "true"
+    if answer.cached is not None:
+        headers["X-Cache"] = "hit" if answer.cached else "miss"
     return Response(answer.body, 200, headers=headers, media_type=answer.media_type)
 
 
@@ -1374,6 +1397,7 @@ def create_app(
         site.void.graph, root=str(site.void.dataset) if site.void.dataset else None
     )
     app.state.framed = FramedViews(site.release_dir / "cbss-kg.ttl", app.state.jsonld_context)
+    app.state.cache = AnswerCache(site.settings.cache_bytes)
     return app
 
 

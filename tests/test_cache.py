@@ -7,12 +7,12 @@ import threading
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
 
 from cbss_kg.web.cache import AnswerCache, CachedAnswer, answer_key
 
 QUERY = "SELECT * WHERE { ?s ?p ?o }"
 JSON = "application/sparql-results+json"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def answer(size: int, fill: bytes = b"x") -> CachedAnswer:
@@ -59,7 +59,10 @@ def test_everything_that_decides_an_answer_is_in_its_key():
 
 
 def test_parameters_are_keyed_as_rdf_terms_in_any_order():
-    one = {"n": Literal("1", datatype=XSD.integer), "d": Literal("2021-01-01", datatype=XSD.date)}
+    one = {
+        "n": Literal("1", datatype=URIRef(XSD + "integer")),
+        "d": Literal("2021-01-01", datatype=URIRef(XSD + "date")),
+    }
     other = dict(reversed(one.items()))
     assert answer_key(QUERY, media_type=JSON, bindings=one) == answer_key(
         QUERY, media_type=JSON, bindings=other

@@ -427,6 +427,8 @@ class Settings:
     """Rows (or triples) a query answer may hold before it is cut, with the cut announced."""
     max_body: int = 256 * 1024
     """Bytes a request body may have."""
+    cache_bytes: int = 64 * 1024 * 1024
+    """Bytes of query answers kept for repeated queries (:mod:`cbss_kg.web.cache`); 0 keeps none."""
 
 
 
