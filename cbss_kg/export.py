@@ -1,10 +1,13 @@
 """Writing the release: every serialization, its VoID/DCAT description and checksums.
 
 Output is byte-identical for the same input. Blank nodes get labels derived from the graph's
-content (rdflib's canonicalization, then numbered in order), lines of N-Triples and N-Quads are
-sorted, Turtle is rdflib's ``longturtle`` (sorted subjects, predicates and objects, one statement
-per line), and every serializer is fed triples in sorted order. Prefixes come from
-:data:`~cbss_kg.namespaces.PREFIXES` only.
+content (rdflib's canonicalization, then numbered in order). Each graph is read from rdflib once
+and written as N-Triples terms, sorted; every file is written from those strings in time linear
+in the graph: N-Triples and N-Quads directly (lines sorted), Turtle, TriG and RDF/XML by
+pyoxigraph's streaming writers (:func:`cbss_kg.store.reserialize`, statements grouped by
+subject), JSON-LD by :func:`cbss_kg.jsonld.compact_statements` (PyLD's document, without PyLD
+compacting every node). Prefixes come from :data:`~cbss_kg.namespaces.PREFIXES` only, those a
+file uses, in that order.
 
 The release is written into a fresh folder beside the output folder and swapped in only once
 every file is written, so a failure leaves the previous release as it was.
@@ -19,15 +22,16 @@ import os
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import Color, _TripleCanonicalizer
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, VOID, XSD
+from rdflib.term import Node
 
-from cbss_kg import jsonld
+from cbss_kg import jsonld, store
 from cbss_kg.load import ONTOLOGY_GRAPH
 from cbss_kg.namespaces import GRAPH, ID, ONTOLOGY_IRI, PREFIXES, SHAPES, SPDX
 
@@ -129,32 +133,31 @@ def write_release(
     asserted = {
         name: _stamped(g, version) if name == ONTOLOGY_GRAPH else g for name, g in graphs.items()
     }
-    named = relabel_blank_nodes(
-        {**asserted, INFERRED_GRAPH: inferred} if len(inferred) else asserted
-    )
-    union = _merge(g for name, g in named.items() if name != INFERRED_GRAPH)
-    everything = {triple for graph in named.values() for triple in graph}
+    named = {**asserted, INFERRED_GRAPH: inferred} if len(inferred) else asserted
+    statements = _render_all(named)
+    union = sorted(set().union(*(s for name, s in statements.items() if name != INFERRED_GRAPH)))
+    everything = {triple for graph in statements.values() for triple in graph}
+    own = "<" + str(ID)
     stats = ReleaseStats(
         asserted=len(union),
-        inferred=len(named.get(INFERRED_GRAPH, ())),
+        inferred=len(statements.get(INFERRED_GRAPH, ())),
         triples=len(everything),
-        entities=len({s for s, _, _ in everything if str(s).startswith(str(ID))}),
-        classes=len({o for _, p, o in everything if p == RDF.type}),
+        entities=len({s for s, _, _ in everything if s.startswith(own)}),
+        classes=len({o for _, p, o in everything if p == _RDF_TYPE}),
         properties=len({p for _, p, _ in everything}),
     )
+    del everything
     context = json_ld_context(named.get(ONTOLOGY_GRAPH, Graph()), shapes)
     writers: dict[str, Callable[[], bytes]] = {
-        "cbss-kg.trig": lambda: trig(named).encode(),
-        "cbss-kg.nq": lambda: _sorted_lines(
-            _dataset(named).serialize(format="nquads", encoding="utf-8")
-        ),
+        "cbss-kg.trig": lambda: trig(statements).encode(),
+        "cbss-kg.nq": lambda: _nquads(statements),
         "cbss-kg.ttl": lambda: turtle(union).encode(),
-        "cbss-kg.nt": lambda: _sorted_lines(union.serialize(format="nt", encoding="utf-8")),
+        "cbss-kg.nt": lambda: _ntriples(union),
         "cbss-kg.jsonld": lambda: _json_ld(union, context),
-        "cbss-kg.rdf": lambda: _sorted_copy(union).serialize(format="xml", encoding="utf-8"),
-        "inferred.ttl": lambda: turtle(named.get(INFERRED_GRAPH, Graph())).encode(),
-        "ontology.ttl": lambda: turtle(named.get(ONTOLOGY_GRAPH, Graph())).encode(),
-        "shapes.ttl": lambda: turtle(relabel_blank_nodes({_SHAPES: shapes})[_SHAPES]).encode(),
+        "cbss-kg.rdf": lambda: _rdf_xml(union),
+        "inferred.ttl": lambda: turtle(statements.get(INFERRED_GRAPH, [])).encode(),
+        "ontology.ttl": lambda: turtle(statements.get(ONTOLOGY_GRAPH, [])).encode(),
+        "shapes.ttl": lambda: turtle(shapes).encode(),
         "context.jsonld": lambda: _json(context),
     }
     for name, text in (documents or {}).items():
@@ -169,7 +172,11 @@ def write_release(
             (staging / name).write_bytes(write())
         distributions = {name: (staging / name).read_bytes() for name in writers}
         (staging / "void.ttl").write_bytes(
-            turtle(_void(named, stats, distributions, base_iri=base_iri, version=version)).encode()
+            turtle(
+                _void(
+                    named, statements, stats, distributions, base_iri=base_iri, version=version
+                )
+            ).encode()
         )
         sums = "".join(
             f"{hashlib.sha256((staging / name).read_bytes()).hexdigest()}  {name}\n"
@@ -186,80 +193,102 @@ def write_release(
 
 # --- serializations ------------------------------------------------------------------------------
 
+Statement = tuple[str, str, str]
+"""A triple as the N-Triples text of its three terms."""
 
-def bound_graph() -> Graph:
-    """An empty graph that knows the project's prefixes and no others.
+_RDF_TYPE = f"<{RDF.type}>"
 
-    Its store is rdflib's ``SimpleMemory``, which iterates triples in insertion order (the
-    default store iterates a hash-ordered set, so serializers that do not sort would write
-    triples in a different order in every process).
+
+def turtle(graph: Graph | Sequence[Statement]) -> str:
+    """Canonical Turtle: the statements sorted, grouped by subject, with the project's prefixes
+    (those it uses, in the order of :data:`~cbss_kg.namespaces.PREFIXES`).
+
+    A graph's blank nodes are given stable labels (see :func:`relabel_blank_nodes`); statements
+    already carry theirs.
     """
-    graph = Graph(store="SimpleMemory", bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    return graph
+    statements = _statements(graph) if isinstance(graph, Graph) else graph
+    return _with_prefixes(store.reserialize(_ntriples(statements), "turtle", _used(statements)))
 
 
-def turtle(graph: Graph) -> str:
-    """Canonical Turtle: ``longturtle`` over a copy with the project's prefixes.
+def trig(graphs: Mapping[URIRef, Graph | Sequence[Statement]]) -> str:
+    """Canonical TriG: the prefixes once, then each graph, sorted by name, as a block holding its
+    statements in canonical Turtle order.
 
-    Blank-node labels must already be stable (see :func:`relabel_blank_nodes`).
+    Graphs are given stable blank-node labels, unique across all of them, unless they are
+    statements already (see :func:`relabel_blank_nodes`).
     """
-    return _sorted_copy(graph).serialize(format="longturtle")
-
-
-def trig(graphs: Mapping[URIRef, Graph]) -> str:
-    """Canonical TriG: the prefixes once, then each graph, sorted by name, as a
-    ``GRAPH <name> { … }`` block holding its canonical Turtle.
-
-    The Turtle is not re-indented inside the block: a long literal spans lines, and indenting
-    them would change its text.
-    """
-    prefixes: dict[str, str] = {}
-    blocks = []
-    for name in sorted(graphs, key=str):
-        header, body = _split_prefixes(turtle(graphs[name]))
-        prefixes.update(header)
-        blocks.append(f"GRAPH <{name}> {{\n{body.strip(chr(10))}\n}}\n")
-    order = {prefix: n for n, prefix in enumerate(PREFIXES)}
-    lines = [prefixes[p] for p in sorted(prefixes, key=lambda p: (order.get(p, len(order)), p))]
-    return "\n".join(lines) + "\n\n" + "\n".join(blocks)
+    rendered: Mapping[URIRef, Sequence[Statement]] = (
+        _render_all(graphs)  # type: ignore[arg-type]
+        if all(isinstance(graph, Graph) for graph in graphs.values())
+        else graphs
+    )
+    ordered = sorted(rendered, key=str)
+    lines = "".join(
+        f"{s} {p} {o} <{name}> .\n" for name in ordered for s, p, o in sorted(rendered[name])
+    )
+    used = _used((t for name in ordered for t in rendered[name]), (str(n) for n in ordered))
+    return _with_prefixes(store.reserialize(lines.encode(), "trig", used))
 
 
 def relabel_blank_nodes(graphs: Mapping[URIRef, Graph]) -> dict[URIRef, Graph]:
-    """Copies of ``graphs`` whose blank nodes have stable labels, unique across all of them.
-
-    Each graph is canonicalized on its own (so its labels depend only on its content) and the
-    labels are then numbered ``b0, b1, …`` graph by graph in name order. A blank node is thus
-    scoped to its graph, as it is when a graph is published as its own file.
-    """
-    counter = itertools.count()
+    """Copies of ``graphs`` whose blank nodes have stable labels, unique across all of them (see
+    :func:`blank_labels`); a graph without blank nodes is returned as it is."""
     relabelled = {}
-    for name in sorted(graphs, key=str):
+    for name, labels in blank_labels(graphs).items():
         graph = graphs[name]
-        if not any(isinstance(t, BNode) for triple in graph for t in triple):
+        if not labels:
             relabelled[name] = graph
             continue
-        canonical = list(_Canonicalizer(_Adjacency(graph)).canonical_triples())
-        blanks = sorted(
-            {t for triple in canonical for t in triple if isinstance(t, BNode)}, key=str
-        )
-        label = {b: BNode(f"b{next(counter)}") for b in blanks}
         copy = Graph()
-        for triple in canonical:
-            copy.add(tuple(label.get(t, t) for t in triple))
+        for triple in graph:
+            copy.add(tuple(BNode(labels[t]) if isinstance(t, BNode) else t for t in triple))
         relabelled[name] = copy
     return relabelled
 
 
+def blank_labels(
+    graphs: Mapping[URIRef, Iterable[tuple[Node, Node, Node]]],
+) -> dict[URIRef, dict[BNode, str]]:
+    """Stable labels for the blank nodes of ``graphs`` (graphs, or their triples), unique across
+    all of them, by graph.
+
+    Each graph is canonicalized on its own (so its labels depend only on its content) and the
+    labels are then numbered ``b0, b1, …`` graph by graph in name order. A blank node is thus
+    scoped to its graph, as it is when a graph is published as its own file. Only the triples
+    that hold a blank node take part: rdflib's canonical labels depend on nothing else.
+    """
+    counter = itertools.count()
+    labels: dict[URIRef, dict[BNode, str]] = {}
+    for name in sorted(graphs, key=str):
+        blank = [
+            triple
+            for triple in graphs[name]
+            if type(triple[0]) is BNode or type(triple[2]) is BNode or type(triple[1]) is BNode
+        ]
+        if not blank:
+            labels[name] = {}
+            continue
+        canonical: dict[BNode, BNode] = {}
+        for triple, renamed in zip(
+            blank, _Canonicalizer(_Adjacency(blank)).canonical_triples(), strict=True
+        ):
+            for term, label in zip(triple, renamed, strict=True):
+                if isinstance(term, BNode):
+                    canonical[term] = label
+        order = sorted(set(canonical.values()), key=str)
+        number = {label: f"b{next(counter)}" for label in order}
+        labels[name] = {term: number[label] for term, label in canonical.items()}
+    return labels
+
+
 class _Adjacency:
-    """A graph's triples, indexed by subject and object together: rdflib's canonicalization asks
-    again and again for the triples between two given nodes, which its own store answers
-    slowly. Only what the canonicalization uses is offered (iterating, counting, and
+    """Triples, indexed by subject and object together: rdflib's canonicalization asks again and
+    again for the triples between two given nodes, which its own store answers slowly. Only
+    what the canonicalization uses is offered (iterating, counting, and
     ``triples((s, None, o))``)."""
 
-    def __init__(self, graph: Graph) -> None:
-        self.triples_list = list(graph)
+    def __init__(self, triples: list[tuple]) -> None:
+        self.triples_list = triples
         self.between: dict[tuple, list[tuple]] = defaultdict(list)
         for triple in self.triples_list:
             self.between[triple[0], triple[2]].append(triple)
@@ -320,54 +349,111 @@ class _Canonicalizer(_TripleCanonicalizer):
         return list(combined.values())
 
 
-def _split_prefixes(text: str) -> tuple[dict[str, str], str]:
+def _render_all(graphs: Mapping[URIRef, Graph]) -> dict[URIRef, list[Statement]]:
+    """Each graph's statements, sorted, its blank nodes labelled (see :func:`blank_labels`).
+    Each graph is read once (reading an rdflib graph of a dataset is slow)."""
+    triples = {name: list(graphs[name]) for name in sorted(graphs, key=str)}
+    labels = blank_labels(triples)
+    return {name: _statements(triples[name], labels[name]) for name in triples}
+
+
+def _statements(
+    graph: Iterable[tuple[Node, Node, Node]], labels: Mapping[BNode, str] | None = None
+) -> list[Statement]:
+    """The triples as N-Triples terms, sorted; blank nodes get ``labels`` (by default the
+    graph's own stable ones). Each literal is written once, looked up by plain strings
+    (rdflib's hashing of terms is Python code)."""
+    if labels is None:
+        graph = list(graph)
+        labels = blank_labels({URIRef("urn:x-graph"): graph})[URIRef("urn:x-graph")]
+    literals: dict[tuple, str] = {}
+    blanks = {node: f"_:{label}" for node, label in labels.items()}
+
+    def term(node: Node) -> str:
+        kind = type(node)
+        if kind is URIRef:
+            return f"<{node}>"
+        if kind is Literal:
+            datatype = node.datatype  # type: ignore[attr-defined]
+            key = (str(node), node.language, datatype and str(datatype))  # type: ignore[attr-defined]
+            text = literals.get(key)
+            if text is None:
+                text = literals[key] = _literal(node)  # type: ignore[arg-type]
+            return text
+        return blanks[node]
+
+    statements = [(term(s), term(p), term(o)) for s, p, o in graph]
+    statements.sort()
+    return statements
+
+
+def _literal(literal: Literal) -> str:
+    """A literal in N-Triples syntax."""
+    text = (
+        str(literal)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+    if literal.language:
+        return f'"{text}"@{literal.language}'
+    if literal.datatype is not None:
+        return f'"{text}"^^<{literal.datatype}>'
+    return f'"{text}"'
+
+
+def _ntriples(statements: Iterable[Statement]) -> bytes:
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in statements).encode()
+
+
+def _nquads(graphs: Mapping[URIRef, list[Statement]]) -> bytes:
+    """Every graph's statements as N-Quads, lines sorted."""
+    lines = sorted(f"{s} {p} {o} <{name}> .\n" for name, st in graphs.items() for s, p, o in st)
+    return "".join(lines).encode()
+
+
+def _rdf_xml(statements: Sequence[Statement]) -> bytes:
+    return store.reserialize(_ntriples(statements), "rdfxml", _used(statements))
+
+
+def _used(statements: Iterable[Statement], names: Iterable[str] = ()) -> dict[str, str]:
+    """The project's prefixes whose namespace holds an IRI of ``statements`` (or a graph name)."""
+    folders = {name[: max(name.rfind("/"), name.rfind("#")) + 1] for name in names}
+    for term in set(itertools.chain.from_iterable(statements)):
+        if term[0] == "<":
+            iri = term[1:-1]
+        elif term[0] == '"' and term[-1] == ">":
+            iri = term[term.rindex("^^<") + 3 : -1]
+        else:
+            continue
+        folders.add(iri[: max(iri.rfind("/"), iri.rfind("#")) + 1])
+    return {
+        prefix: namespace
+        for prefix, namespace in PREFIXES.items()
+        if any(folder.startswith(namespace) for folder in folders)
+    }
+
+
+def _with_prefixes(data: bytes) -> str:
+    """pyoxigraph's Turtle or TriG with its prefix lines in the order of
+    :data:`~cbss_kg.namespaces.PREFIXES` and a blank line after them."""
+    text = data.decode()
     header: dict[str, str] = {}
-    lines = text.split("\n")
-    while lines and (lines[0].startswith("PREFIX ") or not lines[0].strip()):
-        line = lines.pop(0)
-        if line:
-            header[line.split()[1].rstrip(":")] = line
-    return header, "\n".join(lines)
+    at = 0
+    while text.startswith("@prefix ", at):
+        end = text.index("\n", at) + 1
+        header[text[at + 8 : text.index(":", at)]] = text[at:end]
+        at = end
+    order = {prefix: n for n, prefix in enumerate(PREFIXES)}
+    lines = [header[p] for p in sorted(header, key=lambda p: (order.get(p, len(order)), p))]
+    return "".join(lines) + ("\n" if lines else "") + text[at:]
 
 
-def _sorted_copy(graph: Graph) -> Graph:
-    """A copy holding the graph's triples inserted in sorted order, with our prefixes: the
-    serializers that do not sort (RDF/XML, JSON-LD) then write them in that order."""
-    copy = bound_graph()
-    for triple in sorted(graph, key=_triple_key):
-        copy.add(triple)
-    return copy
-
-
-def _triple_key(triple: tuple) -> tuple[str, ...]:
-    return tuple(term.n3() for term in triple)
-
-
-def _merge(graphs: Iterable[Graph]) -> Graph:
-    merged = Graph()
-    for graph in graphs:
-        merged += graph
-    return merged
-
-
-def _dataset(graphs: Mapping[URIRef, Graph]) -> Dataset:
-    dataset = Dataset()
-    for name, graph in graphs.items():
-        target = dataset.graph(name)
-        target += graph
-    return dataset
-
-
-def _sorted_lines(data: bytes) -> bytes:
-    lines = sorted({line for line in data.split(b"\n") if line.strip()})
-    return b"".join(line + b"\n" for line in lines)
-
-
-def _json_ld(graph: Graph, context: dict) -> bytes:
+def _json_ld(statements: Sequence[Statement], context: dict) -> bytes:
     """JSON-LD compacted with the published context (embedded, so the file works offline); nodes
     sorted by IRI. Blank-node labels are the release's own (already stable)."""
-    document = jsonld.compact_graph(graph, context["@context"], relabel_blank_nodes=False)
-    return jsonld.dumps(document).encode()
+    return jsonld.dumps(jsonld.compact_statements(statements, context["@context"])).encode()
 
 
 def _json(document: object) -> bytes:
@@ -392,6 +478,7 @@ def _stamped(ontology: Graph, version: str) -> Graph:
 
 def _void(
     graphs: Mapping[URIRef, Graph],
+    statements: Mapping[URIRef, list[Statement]],
     stats: ReleaseStats,
     files: Mapping[str, bytes],
     *,
@@ -416,13 +503,13 @@ def _void(
         ("properties", stats.properties),
     ):
         add((dataset, VOID[name], Literal(value, datatype=XSD.integer)))
-    for vocabulary in _vocabularies(graphs):
+    for vocabulary in _vocabularies(statements):
         add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     metadata = graphs.get(GRAPH["metadata"], Graph())
-    for name, graph in graphs.items():
+    for name in graphs:
         add((dataset, VOID.subset, name))
         add((name, RDF.type, VOID.Dataset))
-        add((name, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
+        add((name, VOID.triples, Literal(len(statements[name]), datatype=XSD.integer)))
         for source in metadata.objects(name, PROV.wasDerivedFrom):
             if isinstance(source, URIRef):
                 add((name, DCTERMS.source, source))
@@ -447,15 +534,18 @@ def _void(
                 Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary),
             )
         )
-    return relabel_blank_nodes({dataset: void})[dataset]
+    return void
 
 
-def _vocabularies(graphs: Mapping[URIRef, Graph]) -> list[str]:
+def _vocabularies(statements: Mapping[URIRef, list[Statement]]) -> list[str]:
     """The namespaces (from the prefix map) of every class and property the graph uses."""
-    used: set[str] = set()
-    for graph in graphs.values():
-        used.update(str(p) for p in graph.predicates())
-        used.update(str(c) for c in graph.objects(None, RDF.type) if isinstance(c, URIRef))
+    used = {p[1:-1] for graph in statements.values() for _, p, _ in graph}
+    used.update(
+        o[1:-1]
+        for graph in statements.values()
+        for _, p, o in graph
+        if p == _RDF_TYPE and o[0] == "<"
+    )
     own = {str(ID), str(GRAPH)}
     return sorted(
         {

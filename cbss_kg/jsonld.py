@@ -400,6 +400,25 @@ class _Compactor(pyld.JsonLdProcessor):
         super().__init__()
         self._known: dict[int, tuple[dict, dict[tuple, str]]] = {}
 
+    def setting(self, context: Mapping[str, Any]) -> tuple[dict, dict[str, Any]]:
+        """The active context and the options PyLD compacts with, for ``context``."""
+        seen: list[tuple[dict, dict[str, Any]]] = []
+        compact = self._compact
+
+        def record(active_ctx: dict, prop: Any, element: Any, options: dict[str, Any]) -> Any:
+            seen.append((active_ctx, options))
+            return compact(active_ctx, prop, element, options)
+
+        self._compact = record  # type: ignore[method-assign]
+        try:
+            _run(
+                self.compact, [], CONTEXT_IRI,
+                options={"documentLoader": local_loader(_contexts(context)), "graph": True},
+            )
+        finally:
+            del self._compact
+        return seen[0]
+
     def _compact_iri(
         self,
         active_ctx: dict,
@@ -444,6 +463,253 @@ def compact_graph(
     published: Any = dict(context) if embed_context else CONTEXT_IRI
     compacted["@context"] = [published, dict(local)] if local else published
     return compacted
+
+
+def _statement_term(text: str) -> dict[str, str]:
+    """An N-Triples term (as :mod:`cbss_kg.export` writes them) in PyLD's RDF dataset form."""
+    if text[0] == "<":
+        return {"type": "IRI", "value": text[1:-1]}
+    if text[0] == "_":
+        return {"type": "blank node", "value": text}
+    close = text.rindex('"')
+    value = _unescape(text[1:close])
+    rest = text[close + 1 :]
+    if rest.startswith("@"):
+        return {"type": "literal", "value": value, "datatype": str(RDF.langString),
+                "language": rest[1:]}
+    datatype = rest[3:-1] if rest else str(XSD.string)
+    return {"type": "literal", "value": value, "datatype": datatype}
+
+
+_ESCAPES = {"\\\\": "\\", '\\"': '"', "\\n": "\n", "\\r": "\r"}
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return re.sub(r'\\[\\"nr]', lambda match: _ESCAPES[match.group()], text)
+
+
+def compact_statements(
+    statements: Iterable[tuple[str, str, str]], context: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Statements (N-Triples terms, sorted, blank-node labels stable) compacted with the
+    project's context, embedded: the very document :func:`compact_graph` gives for their graph,
+    in time linear in the graph.
+
+    PyLD compacts every node on its own, asking the context again for each property and value.
+    Here PyLD compacts one node per kind of statement (a property with an IRI, a literal in one
+    language, a literal of one datatype) and the answer is kept as a template for every other
+    node; IRIs are shortened as PyLD shortens them, once each. The nodes PyLD would build
+    differently from their statements (blank nodes, which may become lists, and JSON literals)
+    are left to PyLD, one node at a time.
+    """
+    compactor = _FastCompactor(context)
+    simple: dict[str, list[tuple[str, str]]] = {}
+    other: list[tuple[str, str, str]] = []
+    tricky: set[str] = set()
+    for s, p, o in statements:
+        if s[0] == "_" or o[0] == "_" or o.endswith(_JSON_DATATYPE):
+            tricky.add(s)
+        if s[0] == "_":
+            other.append((s, p, o))
+        else:
+            simple.setdefault(s, []).append((p, o))
+    for subject in tricky:
+        if subject[0] == "<":
+            other.extend((subject, p, o) for p, o in simple.pop(subject))
+    nodes = [(s[1:-1], compactor.node(s[1:-1], pairs)) for s, pairs in simple.items()]
+    nodes.extend(compactor.pyld_nodes(other))
+    nodes.sort(key=lambda pair: pair[0])
+    return {"@context": dict(context), "@graph": [node for _, node in nodes]}
+
+
+_JSON_DATATYPE = f"^^<{RDF.JSON}>"
+_PROBE_IRI = "urn:x-cbss-kg:probe"
+_STRING_KIND = f"^^<{XSD.string}>"
+_PROBE_TEXT = "\x00probe\x00"
+
+
+class _FastCompactor:
+    """PyLD's compaction of node objects built from statements, with its answers kept (see
+    :func:`compact_statements`)."""
+
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        self.processor = _Compactor()
+        self.active, self.options = self.processor.setting(context)
+        mappings = self.active["mappings"]
+        self.prefixes = [
+            (term, definition["@id"])
+            for term, definition in mappings.items()
+            if definition and definition.get("_prefix") and definition.get("@id")
+        ]
+        # The shortcuts below hold for contexts like the project's: no term with a colon
+        # (whose IRI could be a compact IRI's), none that reads IRIs against @vocab, no scoped
+        # contexts. Any other context is left to PyLD throughout.
+        self.generic = any(
+            ":" in term
+            or (definition and (definition.get("@type") == "@vocab" or "@context" in definition))
+            for term, definition in mappings.items()
+        )
+        self.base = pyld.resolve(self.active.get("@base"), "")
+        self.iris: dict[str, str] = {}
+        self.types: dict[str, str] = {}
+        self.templates: dict[tuple[str, str], tuple[str, Any, bool]] = {}
+        self.id_key = self.processor._compact_iri(self.active, "@id")
+        self.type_key = self.processor._compact_iri(self.active, "@type")
+
+    def iri(self, iri: str) -> str:
+        """An IRI as PyLD writes a node's ``@id`` (a compact IRI, or relative to ``@base``)."""
+        known = self.iris.get(iri)
+        if known is None:
+            known = self.iris[iri] = self._iri(iri)
+        return known
+
+    def _iri(self, iri: str) -> str:
+        if self.generic or any(iri.startswith(term + ":") for term, _ in self.prefixes):
+            return self.processor._compact_iri(self.active, iri, vocab=False, base="")
+        mappings = self.active["mappings"]
+        candidate = None
+        for term, namespace in self.prefixes:
+            if iri != namespace and iri.startswith(namespace):
+                curie = f"{term}:{iri[len(namespace):]}"
+                if curie not in mappings and (
+                    candidate is None or (len(curie), curie) < (len(candidate), candidate)
+                ):
+                    candidate = curie
+        if candidate is not None:
+            return candidate
+        if self.base is None:
+            return iri
+        if self.base.endswith("/") and iri.startswith(self.base) and _plain_path(iri, self.base):
+            return iri[len(self.base) :]  # what unresolve gives for a path below the base
+        return pyld.unresolve(iri, self.base)
+
+    def node(self, subject: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+        """The compacted node of ``subject`` with its (predicate, object) pairs, in order."""
+        if self.generic:
+            return self._pyld_node(self._expanded(subject, pairs))
+        node: dict[str, Any] = {self.id_key: self.iri(subject)}
+        types = [o[1:-1] for p, o in pairs if p == _RDF_TYPE_TERM and o[0] == "<"]
+        if types:
+            names = [self._type(t) for t in types]
+            node[self.type_key] = names[0] if len(names) == 1 else names
+        for p, o in sorted(
+            ((p, o) for p, o in pairs if p != _RDF_TYPE_TERM or o[0] != "<"),
+            key=lambda pair: pair[0][1:-1],
+        ):
+            self._add(node, p[1:-1], o)
+        return node
+
+    def _type(self, iri: str) -> str:
+        known = self.types.get(iri)
+        if known is None:
+            known = self.types[iri] = self.processor._compact_iri(self.active, iri, vocab=True)
+        return known
+
+    def _add(self, node: dict[str, Any], predicate: str, term: str) -> None:
+        """Add one value to ``node`` as PyLD adds it (an array when a key has several)."""
+        if term[0] == "<":
+            kind, value = "@id", term[1:-1]
+        else:
+            close = term.rindex('"')
+            value, kind = _unescape(term[1:close]), term[close + 1 :] or _STRING_KIND
+        key, template, as_array = self._template(predicate, kind)
+        if isinstance(template, dict) and _is_map(template):  # a language map
+            target = node.setdefault(key, {})
+            (key, inner), = template.items()
+            as_array = isinstance(inner, list)
+            compacted: Any = value
+        else:
+            target = node
+            compacted = self._fill(template, value)
+        pyld.JsonLdProcessor.add_value(target, key, compacted, {"propertyIsArray": as_array})
+
+    def _fill(self, template: Any, value: str) -> Any:
+        if template == _PROBE_TEXT:
+            return value
+        if template == _PROBE_IRI:
+            return self.iri(value)
+        if isinstance(template, dict):
+            return {k: self._fill(v, value) if k in ("@value", self.id_key) else v
+                    for k, v in template.items()}
+        raise JsonLdError(f"unexpected compaction template {template!r}")
+
+    def _template(self, predicate: str, kind: str) -> tuple[str, Any, bool]:
+        """How PyLD compacts one value of ``predicate`` of this kind (``@id``, ``@en``,
+        ``^^<datatype>``): the key, the value with a placeholder, and whether it is an array."""
+        known = self.templates.get((predicate, kind))
+        if known is None:
+            if kind == "@id":
+                probe: dict[str, str] = {"@id": _PROBE_IRI}
+            elif kind.startswith("@"):
+                probe = {"@value": _PROBE_TEXT, "@language": kind[1:]}
+            elif kind == _STRING_KIND:
+                probe = {"@value": _PROBE_TEXT}
+            else:
+                probe = {"@value": _PROBE_TEXT, "@type": kind[3:-1]}
+            compacted = self._pyld_node({"@id": _PROBE_IRI, predicate: [probe]})
+            del compacted[self.id_key]
+            ((key, value),) = compacted.items()
+            as_array = isinstance(value, list)
+            known = self.templates[predicate, kind] = (key, value[0] if as_array else value,
+                                                      as_array)
+        return known
+
+    def _expanded(self, subject: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+        triples = [(f"<{subject}>", p, o) for p, o in pairs]
+        return self._from_rdf(triples)[0][1]
+
+    def _from_rdf(self, triples: list[tuple[str, str, str]]) -> list[tuple[str, Any]]:
+        dataset = {
+            "@default": [
+                {"subject": _statement_term(s), "predicate": _statement_term(p),
+                 "object": _statement_term(o)}
+                for s, p, o in triples
+            ]
+        }
+        return [(node["@id"], node) for node in pyld.from_rdf(dataset, {})]
+
+    def _pyld_node(self, expanded: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.processor._compact(self.active, None, expanded, self.options)
+        except pyld.JsonLdError as error:
+            raise JsonLdError(f"invalid JSON-LD: {error.args[0]}") from None
+
+    def pyld_nodes(self, triples: list[tuple[str, str, str]]) -> list[tuple[str, Any]]:
+        """PyLD's own nodes for ``triples`` (sorted), each compacted, with its expanded id."""
+        if not triples:
+            return []
+        triples.sort()
+        return [(key, self._pyld_node(node)) for key, node in self._from_rdf(triples)]
+
+
+_RDF_TYPE_TERM = f"<{RDF.type}>"
+
+
+def _plain_path(iri: str, base: str) -> bool:
+    """Whether ``iri``, below ``base``, is a plain path from it: segments with no dots, query,
+    fragment, colon or keyword look, so that its relative form is simply its rest."""
+    rest = iri[len(base) :]
+    return (
+        bool(rest)
+        and rest[0] not in "/@"
+        and not _NOT_PLAIN.intersection(rest)
+        and "//" not in rest
+        and not any(segment in (".", "..") for segment in rest.split("/"))
+    )
+
+
+_NOT_PLAIN = frozenset(":?#")
+
+
+def _is_map(template: dict[str, Any]) -> bool:
+    """Whether a compacted value is a language map holding the probe (under its language, or
+    ``@none``) rather than a value object."""
+    if len(template) != 1 or "@value" in template:
+        return False
+    (inner,) = template.values()
+    return inner == _PROBE_TEXT or inner == [_PROBE_TEXT]
 
 
 # ---------------------------------------------------------------------------------------------

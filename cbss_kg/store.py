@@ -1072,3 +1072,38 @@ class LocalStore:
             (rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object))
             for q in self._store.quads_for_pattern(None, None, None, name)
         ]
+
+
+# --- writing RDF text (the release) -------------------------------------------------------------
+
+
+SERIALIZATIONS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+"""The formats :func:`reserialize` writes, by name."""
+
+
+def reserialize(nquads: bytes, fmt: str, prefixes: Mapping[str, str]) -> bytes:
+    """N-Quads (or N-Triples) text written again in ``fmt`` (see :data:`SERIALIZATIONS`), the
+    statements in the order given, ``prefixes`` declared and used for short names.
+
+    pyoxigraph's writers stream: consecutive statements about one subject are grouped (and one
+    graph's statements, in TriG), so sorted input gives output grouped by subject. The text came
+    from rdflib terms, so IRIs are not checked again. A triple format drops graph names.
+
+    Raises:
+        ValueError: ``fmt`` is unknown, or the text is not N-Quads.
+    """
+    target = SERIALIZATIONS.get(fmt)
+    if target is None:
+        raise ValueError(f"unknown serialization {fmt!r}")
+    try:
+        quads = ox.parse(nquads, ox.RdfFormat.N_QUADS, lenient=True)
+        statements: Iterable[ox.Quad] | Iterable[ox.Triple] = (
+            quads if target is ox.RdfFormat.TRIG else (quad.triple for quad in quads)
+        )
+        return ox.serialize(statements, format=target, prefixes=dict(prefixes))
+    except SyntaxError as error:
+        raise ValueError(f"not N-Quads: {error}") from None

@@ -335,3 +335,62 @@ def test_blank_node_labels_are_rdflibs_canonical_ones(project: Project, which: s
     expected = {tuple(label.get(t, t) for t in triple) for triple in canonical}
     [relabelled] = export.relabel_blank_nodes({URIRef(BASE + "graph/x"): graph}).values()
     assert set(relabelled) == expected
+
+
+EDGES = """
+@prefix cbss: <https://w3id.org/cbss-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix schema: <https://schema.org/> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix id: <https://w3id.org/cbss-kg/id/> .
+id:a a cbss:Project , <https://example.org/Other> ;
+    skos:prefLabel "no language" , "Latvija"@lv , "Latvia"@en , "Latvia too"@en ;
+    schema:startDate "1995"^^xsd:gYear , "1995-01-01"^^xsd:date ;
+    schema:name "typed"^^xsd:string , "quote \\" and \\\\ and\\nline"@en ;
+    <https://example.org/p> <https://w3id.org/cbss-kg/ontology> ,
+        <https://w3id.org/cbss-kg/x/../y> , <https://example.org/q?x#y> , id:b\\/c ,
+        <https://w3id.org/cbss-kg/id/@k> , "1"^^xsd:integer ;
+    cbss:unknownProperty id:b , "x"@lv .
+id:j rdf:value "{\\"a\\": 1}"^^rdf:JSON ; owl:members ( id:a id:b ) .
+<https://w3id.org/cbss-kg/id/> skos:prefLabel "the id space"@en .
+[] skos:prefLabel "blank"@en ; schema:location [ schema:name "nested" ] .
+"""
+
+
+@pytest.mark.parametrize("which", ["mini", "edges", "symmetric"])
+def test_json_ld_is_pylds_own_document(mini_project: Project, which: str) -> None:
+    """The release's JSON-LD is written without PyLD compacting every node, yet it is the very
+    document PyLD writes for the same graph, byte for byte."""
+    from cbss_kg import jsonld
+
+    sources = load_project(mini_project)
+    graph = {
+        "mini": sources.union(),
+        "edges": Graph().parse(data=EDGES, format="turtle"),
+        "symmetric": Graph().parse(data=SYMMETRIC, format="turtle"),
+    }[which]
+    context = jsonld.build_context(sources.ontology, sources.shapes)
+    [relabelled] = export.relabel_blank_nodes({INFERRED_GRAPH: graph}).values()
+    [statements] = export._render_all({INFERRED_GRAPH: graph}).values()
+    assert not jsonld._FastCompactor(context).generic  # the shortcuts are taken
+    fast = jsonld.dumps(jsonld.compact_statements(statements, context))
+    pyld = jsonld.compact_graph(relabelled, context, relabel_blank_nodes=False)
+    assert fast == jsonld.dumps(pyld)
+
+
+def test_turtle_is_grouped_by_subject_with_the_projects_prefixes(built) -> None:
+    from cbss_kg.namespaces import PREFIXES
+
+    text = (built.out / "cbss-kg.ttl").read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("@prefix ")]
+    declared = [line.split()[1].rstrip(":") for line in header]
+    assert declared == [p for p in PREFIXES if p in declared]
+    assert {"cbss", "skos", "org"} <= set(declared)
+    for line, prefix in zip(header, declared, strict=True):
+        assert line.split()[2] == f"<{PREFIXES[prefix]}>"
+    body = text.split("\n\n", 1)[1]
+    starts = [line.split(" ", 1)[0] for line in body.splitlines() if not line[0].isspace()]
+    assert len(starts) == len(set(starts)) > 10
+    assert "cbss:Project" in starts
