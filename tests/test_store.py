@@ -651,3 +651,43 @@ def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
     assert wait_until(lambda: not any(alive(pid) for pid in pids), timeout=10)
+
+
+# --- writing RDF text ----------------------------------------------------------------------------
+
+_NQUADS = (
+    b'<http://e.org/a> <http://e.org/p> "x"@en <http://e.org/g1> .\n'
+    b'<http://e.org/a> <http://e.org/p> "two\\nlines" <http://e.org/g1> .\n'
+    b"<http://e.org/a> <http://e.org/q> _:b1 <http://e.org/g1> .\n"
+    b'_:b1 <http://e.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> <http://e.org/g1> .\n'
+    b"<http://e.org/b> <http://e.org/p> <http://e.org/a> <http://e.org/g2> .\n"
+)
+
+
+def test_reserialize_keeps_each_graph_and_groups_by_subject() -> None:
+    from cbss_kg.store import reserialize
+
+    trig = reserialize(_NQUADS, "trig", {"e": "http://e.org/"}).decode()
+    assert trig.count("\te:a ") == 1  # one subject, its statements grouped
+    assert "e:g1 {" in trig and "e:g2 {" in trig
+    parsed = Dataset()
+    parsed.parse(data=trig, format="trig")
+    expected = Dataset()
+    expected.parse(data=_NQUADS.decode(), format="nquads")
+    for name in ("http://e.org/g1", "http://e.org/g2"):
+        assert isomorphic(parsed.graph(URIRef(name)), expected.graph(URIRef(name))), name
+    turtle = reserialize(_NQUADS, "turtle", {"e": "http://e.org/"}).decode()
+    union = Graph()
+    for graph in expected.graphs():
+        union += graph
+    assert isomorphic(Graph().parse(data=turtle, format="turtle"), union)
+    assert isomorphic(Graph().parse(data=reserialize(_NQUADS, "rdfxml", {}), format="xml"), union)
+
+
+def test_reserialize_refuses_an_unknown_format_or_bad_text() -> None:
+    from cbss_kg.store import reserialize
+
+    with pytest.raises(ValueError, match="unknown serialization"):
+        reserialize(_NQUADS, "n3", {})
+    with pytest.raises(ValueError, match="not N-Quads"):
+        reserialize(b"<http://e.org/a> <http://e.org/p> .\n", "turtle", {})
