@@ -526,7 +526,8 @@ def serve_project(spec: dict[str, Any]) -> dict[str, Any]:
     import inspect
 
     run, settings_class = need("cbss_kg.serve", "run", "Settings")
-    arguments = {"host": "127.0.0.1", "port": spec["port"], "settings": settings_class()}
+    options = {"cache_bytes": spec["cache_bytes"]} if "cache_bytes" in spec else {}
+    arguments = {"host": "127.0.0.1", "port": spec["port"], "settings": settings_class(**options)}
     if "project" in inspect.signature(run).parameters:
         arguments["project"] = project_of(spec)
     run(release=Path(spec["release"]), **arguments)
