@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,14 @@ from cbss_kg.namespaces import ID, ONTOLOGY_IRI
 from cbss_kg.queries import ParameterError, Query, bind, load_catalog, tokenize
 from cbss_kg.queries import query_form as _form
 from cbss_kg.remote import RemoteStore
-from cbss_kg.store import EmbeddedStore, QueryError, QueryRejected, QuerySyntaxError, QueryTimeout
+from cbss_kg.store import (
+    EmbeddedStore,
+    QueryError,
+    QueryRejected,
+    QuerySyntaxError,
+    QueryTimeout,
+    check_syntax,
+)
 from cbss_kg.web import conneg, framed, i18n
 from cbss_kg.web.cache import AnswerCache, CachedAnswer, answer_key
 from cbss_kg.web.conneg import HTML, JSON_LD, RDF_FORMATS, RESULT_FORMATS, Format
@@ -311,18 +319,22 @@ def cache_headers(site: Site, etag: str) -> dict[str, str]:
     }
 
 
-def conditional(
+async def conditional(
     request: Request,
     site: Site,
     etag: str,
     headers: Mapping[str, str],
     make: Callable[[], Response],
 ) -> Response:
-    """Answer 304 when the client has this representation, else ``make()`` with caching headers."""
+    """Answer 304 when the client has this representation, else ``make()`` with caching headers.
+
+    ``make`` runs in a worker thread: a page may wait for the store (names looked up, a
+    picture's view run), and the event loop keeps answering others meanwhile.
+    """
     all_headers = {**cache_headers(site, etag), **headers}
     if not_modified(request, etag, site.last_modified):
         return Response(status_code=304, headers=all_headers)
-    response = make()
+    response = await run_in_threadpool(make)
     response.headers.update(all_headers)
     return response
 
@@ -908,7 +920,7 @@ async def thing(request: Request) -> Response:
     etag = site.etag(target, fmt.name, page.lang if page else "")
     document = documents.get(target)
     if document is not None:
-        return _document(request, site, etag, document, fmt, page, headers)
+        return await _document(request, site, etag, document, fmt, page, headers)
     assert description is not None
     if page is not None:
         html = page
@@ -920,8 +932,8 @@ async def thing(request: Request) -> Response:
                 csp=page_csp(f.style_source for f in figures),
             )
 
-        return conditional(request, site, etag, headers, make_page)
-    return conditional(
+        return await conditional(request, site, etag, headers, make_page)
+    return await conditional(
         request,
         site,
         etag,
@@ -981,7 +993,7 @@ async def framed_answer(
         headers["Vary"] = "Accept"
         headers["Content-Location"] = f"{target}.jsonld?view=framed"
     media_type = f'{JSON_LD.media_type}; charset=utf-8; profile="{profile}"'
-    return conditional(
+    return await conditional(
         request,
         site,
         site.etag(target, JSON_LD.name, "framed"),
@@ -1000,7 +1012,7 @@ async def find(request: Request, path: str) -> Description | None:
     return None
 
 
-def _document(
+async def _document(
     request: Request,
     site: Site,
     etag: str,
@@ -1013,10 +1025,10 @@ def _document(
         if document.html is None:
             raise Problem(406, "not-acceptable", "this resource has no HTML page; ask for RDF")
         render, csp, html = document.html, document.csp, page
-        return conditional(
+        return await conditional(
             request, site, etag, headers, lambda: html_response(render(html), csp=csp)
         )
-    return conditional(
+    return await conditional(
         request,
         site,
         etag,
@@ -1104,7 +1116,7 @@ async def home(request: Request) -> Response:
     site: Site = request.app.state.site
     fmt = choose_format(request, (HTML, *RDF_FORMATS), graph=True)
     if fmt is not HTML:
-        return _document(
+        return await _document(
             request,
             site,
             site.etag("/", fmt.name),
@@ -1140,7 +1152,7 @@ async def home(request: Request) -> Response:
         )
         return html_response(body, csp=page_csp(f.style_source for f in figures))
 
-    return conditional(request, site, etag, {"Vary": "Accept, Accept-Language"}, make)
+    return await conditional(request, site, etag, {"Vary": "Accept, Accept-Language"}, make)
 
 
 async def downloads_page(request: Request) -> Response:
@@ -1154,7 +1166,7 @@ async def downloads_page(request: Request) -> Response:
         )
         return html_response(body)
 
-    return conditional(request, site, etag, {"Vary": "Accept-Language"}, make)
+    return await conditional(request, site, etag, {"Vary": "Accept-Language"}, make)
 
 
 def _download_order(file: Any) -> tuple[int, str]:
@@ -1172,7 +1184,7 @@ async def download(request: Request) -> Response:
         raise Problem(404, "not-found", "no such file in this release; see /downloads")
     etag = '"' + file.sha256 + '"'
     headers = {"Content-Disposition": f'attachment; filename="{file.name}"'}
-    return conditional(
+    return await conditional(
         request,
         site,
         etag,
@@ -1195,7 +1207,7 @@ async def json_ld_context(request: Request) -> Response:
     file = site.files.get("context.jsonld")
     if file is None:
         raise Problem(404, "not-found", "this release has no JSON-LD context")
-    return conditional(
+    return await conditional(
         request,
         site,
         '"' + file.sha256 + '"',
@@ -1208,7 +1220,7 @@ async def void(request: Request) -> Response:
     site: Site = request.app.state.site
     fmt = choose_format(request, RDF_FORMATS, graph=True)
     etag = site.etag("/.well-known/void", fmt.name)
-    return conditional(
+    return await conditional(
         request,
         site,
         etag,
@@ -1402,20 +1414,26 @@ def create_app(
 
 
 def documentation(site: Site) -> Callable[[str], str]:
-    """The ontology's generated documentation (:mod:`cbss_kg.docs`), rendered once per language
-    at startup, with the graph's own IRIs linked to this server's pages."""
-    ontology = _read_graph(site.release_dir / "ontology.ttl")
-    data = _read_graph(site.release_dir / "cbss-kg.ttl")
+    """The ontology's generated documentation (:mod:`cbss_kg.docs`) in a language, with the
+    graph's own IRIs linked to this server's pages; rendered when first asked for (it reads the
+    whole release for its examples, which start-up should not wait for) and then kept."""
+    pages: dict[str, str] = {}
+    lock = threading.Lock()
 
     def href(iri: str) -> str:
         return site.local_path(iri) or iri
 
-    pages = {
-        lang: docs.render_ontology_html(ontology, data, lang=lang, href=href,
-                                        diagram_href="/download/ontology.svg")
-        for lang in i18n.LANGUAGES
-    }
-    return pages.__getitem__
+    def page(lang: str) -> str:
+        with lock:
+            if lang not in pages:
+                ontology = _read_graph(site.release_dir / "ontology.ttl")
+                data = _read_graph(site.release_dir / "cbss-kg.ttl")
+                pages[lang] = docs.render_ontology_html(
+                    ontology, data, lang=lang, href=href, diagram_href="/download/ontology.svg"
+                )
+            return pages[lang]
+
+    return page
 
 
 def run(
@@ -1435,10 +1453,10 @@ def run(
     :func:`cbss_kg.gsp.open_store`); pages and downloads still come from ``release``.
     """
     settings = settings or Settings(base_iri=project.base_iri)
-    catalog = load_catalog(project)
     store: EmbeddedStore | RemoteStore = (
         gsp.open_store(store_url, release) if store_url else EmbeddedStore.open_release(release)
     )
+    catalog = load_catalog(project, check_syntax=check_syntax)
     try:
         site = load_site(store, release, settings, catalog)
         app = create_app(store, site, ontology_page=ontology_page or documentation(site))

@@ -256,9 +256,13 @@ def _run(
         raise QueryError(str(error).strip()) from None
 
 
-def _load(nquads: bytes) -> ox.Store:
+def _load(nquads: bytes | Path) -> ox.Store:
+    """A store holding N-Quads given as bytes or as the path of a file."""
     store = ox.Store()
-    store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+    if isinstance(nquads, Path):
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    else:
+        store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
     return store
 
 
@@ -333,7 +337,8 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def worker_main(fd: int) -> None:
-    """A worker's life: load the graph sent over ``fd``, then answer queries until it is closed.
+    """A worker's life: load the graph sent over ``fd`` (N-Quads, or the path of an N-Quads file),
+    then answer queries until it is closed.
 
     Started by :class:`_Pool` as ``python -c`` with the child end of a socket pair.
     """
@@ -341,7 +346,7 @@ def worker_main(fd: int) -> None:
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
     conn = Connection(fd)
     try:
-        store = _load(conn.recv_bytes())
+        store = _load(conn.recv())
     except (SyntaxError, ValueError, OSError) as error:
         conn.send(("failed", str(error)))
         return
@@ -384,7 +389,7 @@ def _kill_all(processes: set[subprocess.Popen], lock: threading.Lock) -> None:
 class _Pool:
     """A fixed number of worker processes; a busy one is killed and replaced at its deadline."""
 
-    def __init__(self, nquads: bytes, size: int) -> None:
+    def __init__(self, nquads: bytes | Path, size: int) -> None:
         self._nquads = nquads
         self._size = size
         self._cond = threading.Condition()
@@ -437,7 +442,7 @@ class _Pool:
             child_end.close()
         worker = _Worker(process, parent_end)
         try:
-            parent_end.send_bytes(self._nquads)
+            parent_end.send(self._nquads)
             if not parent_end.poll(STARTUP_TIMEOUT):
                 raise QueryError(f"a query worker did not start within {STARTUP_TIMEOUT:g} s")
             status, detail = parent_end.recv()
@@ -605,19 +610,24 @@ class EmbeddedStore:
     that stops its worker processes (they also end by themselves if this process dies).
 
     Args:
-        nquads: the whole graph as N-Quads.
+        nquads: the whole graph as N-Quads, or the path of an N-Quads file.
         workers: how many queries with a budget can run at the same time.
         source: what the bytes came from, for error messages.
     """
 
-    def __init__(self, nquads: bytes, *, workers: int = 2, source: str = "N-Quads") -> None:
+    def __init__(
+        self, nquads: bytes | Path, *, workers: int = 2, source: str = "N-Quads"
+    ) -> None:
         if workers < 1:
             raise ValueError("an embedded store needs at least one worker")
+        # The workers load their copies while this process loads its own: on a machine with
+        # cores to spare, start-up takes about one load, not one per process.
+        self._pool = _Pool(nquads, workers)
         try:
             self._store = _load(nquads)
         except (SyntaxError, ValueError, OSError) as error:
+            self._pool.close()
             raise StoreLoadError(f"{source}: {error}") from None
-        self._pool = _Pool(nquads, workers)
         try:
             self._pool.wait_ready(STARTUP_TIMEOUT)
         except QueryError:
@@ -638,13 +648,11 @@ class EmbeddedStore:
             StoreLoadError: when the file is missing or is not valid N-Quads.
         """
         path = Path(release_dir) / RELEASE_FILE
-        try:
-            nquads = path.read_bytes()
-        except OSError as error:
+        if not path.is_file():
             raise StoreLoadError(
-                f"{path}: cannot read the release ({error.strerror}); build one with cbss-kg build"
-            ) from None
-        return cls(nquads, workers=workers, source=str(path))
+                f"{path}: cannot read the release (no such file); build one with cbss-kg build"
+            )
+        return cls(path, workers=workers, source=str(path))
 
     def __len__(self) -> int:
         """How many quads the store holds."""
@@ -1107,3 +1115,70 @@ def reserialize(nquads: bytes, fmt: str, prefixes: Mapping[str, str]) -> bytes:
         return ox.serialize(statements, format=target, prefixes=dict(prefixes))
     except SyntaxError as error:
         raise ValueError(f"not N-Quads: {error}") from None
+
+
+# --- reading RDF text (the project's sources) ---------------------------------------------------
+
+
+PARSERS: dict[str, ox.RdfFormat] = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}
+"""The formats :func:`parse_statements` reads, by name."""
+
+Statement = tuple[Node, Node, Node, URIRef | None]
+"""A parsed statement as rdflib terms: subject, predicate, object, graph name (None: default)."""
+
+
+def parse_statements(text: str, fmt: str, base_iri: str) -> list[Statement]:
+    """Turtle or TriG text parsed by pyoxigraph, as rdflib terms, relative IRIs resolved against
+    ``base_iri``. Blank nodes get fresh labels (as rdflib's parser gives them), so two files
+    never share one. A literal is built as rdflib's parser builds it: ``"x"`` plain, ``"x"@lv``
+    with its language, any other with its datatype (pyoxigraph reads ``"x"^^xsd:string`` as
+    ``"x"`` and lower-cases language tags, which rdflib keeps apart: a caller that must tell
+    them apart reads such text with rdflib).
+
+    Raises:
+        SyntaxError: the text is not well-formed (pyoxigraph's message, and where it is known
+            its ``lineno`` and ``offset``).
+    """
+    iris: dict[str, URIRef] = {}
+    literals: dict[tuple[str, str | None, str], Literal] = {}
+    blanks: dict[str, BNode] = {}
+
+    def term(node: object) -> Node:
+        kind = type(node)
+        if kind is ox.NamedNode:
+            value = node.value  # type: ignore[attr-defined]
+            known = iris.get(value)
+            if known is None:
+                known = iris[value] = URIRef(value)
+            return known
+        if kind is ox.Literal:
+            key = (node.value, node.language, node.datatype.value)  # type: ignore[attr-defined]
+            literal = literals.get(key)
+            if literal is None:
+                value, language, datatype = key
+                literal = literals[key] = (
+                    Literal(value, lang=language)
+                    if language
+                    else Literal(value)
+                    if datatype == XSD_STRING
+                    else Literal(value, datatype=term(node.datatype))  # type: ignore[attr-defined]
+                )
+            return literal
+        if kind is ox.BlankNode:
+            label = node.value  # type: ignore[attr-defined]
+            blank = blanks.get(label)
+            if blank is None:
+                blank = blanks[label] = BNode()
+            return blank
+        raise SyntaxError(f"unexpected term {node!r}")
+
+    parsed = ox.parse(text.encode("utf-8"), PARSERS[fmt], base_iri=base_iri)
+    return [
+        (
+            term(quad.subject),
+            term(quad.predicate),
+            term(quad.object),
+            None if type(quad.graph_name) is ox.DefaultGraph else term(quad.graph_name),  # type: ignore[misc]
+        )
+        for quad in parsed
+    ]

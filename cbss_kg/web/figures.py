@@ -1,32 +1,39 @@
 """The pictures on the pages, drawn from the graph in the page's language.
 
-Each view a picture is drawn from (:data:`cbss_kg.pictures.PICTURES`) runs once, at startup,
-over the asserted graphs (the reasoner's graph is left out, as in the build), and its rows are
-kept; drawings are made from them on first use and kept too, since the release never changes
-while it is served. A picture is placed in the page as inline SVG, so the text alternative of
-each mark reaches screen readers; its ``<style>`` is allowed by the hash of its text in the
-page's Content-Security-Policy, never by allowing inline styles at large.
+Each view a picture is drawn from (:data:`cbss_kg.pictures.PICTURES`) runs once, when a page
+first shows its picture, over the asserted graphs (the reasoner's graph is left out, as in the
+build), and its rows are kept; drawings are made from them on first use and kept too, since the
+release never changes while it is served. A picture is placed in the page as inline SVG, so the
+text alternative of each mark reaches screen readers; its ``<style>`` is allowed by the hash of
+its text in the page's Content-Security-Policy, never by allowing inline styles at large.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from cbss_kg import pictures, svg
 from cbss_kg.pictures import Row
-from cbss_kg.queries import Query, bind
+from cbss_kg.queries import Query, QueryError, bind
 
 PAGE_WIDTH = 1100
 """Width the wide pictures are drawn at: the width of a page's text column, so that on a desktop
 screen their text is shown at its own size."""
 
+MAX_ROWS = 2_000
+"""Rows a picture is drawn from at most: beyond that its marks could not be told apart."""
+
 _VIEW_FILES = {view: name for name, view in pictures.PICTURES.items()}
+log = logging.getLogger("cbss_kg.serve")
+
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 
@@ -54,26 +61,55 @@ def style_source(markup: str) -> str:
 
 
 class Figures:
-    """The rows of each picture's view, and the drawings made from them."""
+    """The rows of each picture's view, asked for when a page first shows the picture, and the
+    drawings made from them.
 
-    def __init__(self, rows: Mapping[str, Sequence[Row]]) -> None:
-        self.rows = dict(rows)
+    ``run`` gives a view's rows, or ``None`` when the view cannot give a picture (it ran out of
+    time, or gives more rows than a picture can show); either answer is kept, since the release
+    never changes while it is served.
+    """
+
+    def __init__(self, run: Callable[[str], Sequence[Row] | None]) -> None:
+        self._run = run
+        self._rows: dict[str, Sequence[Row]] = {}
         self._drawn: dict[tuple[str, str, str | None], Figure] = {}
         self._lock = threading.Lock()
-        participation = self.rows.get("participation", ())
-        self.states = {str(r["state"]) for r in participation if "state" in r}
+
+    @classmethod
+    def of_rows(cls, rows: Mapping[str, Sequence[Row]]) -> Figures:
+        """Pictures drawn from rows at hand (a view not among them has no picture)."""
+        return cls(lambda view: rows.get(view))
+
+    def rows(self, view: str) -> Sequence[Row]:
+        """The rows of ``view`` (none when it gives no picture)."""
+        found = self._rows.get(view)
+        if found is None:
+            with self._lock:
+                found = self._rows.get(view)
+                if found is None:
+                    found = self._rows[view] = self._run(view) or ()
+        return found
+
+    @cached_property
+    def states(self) -> set[str]:
         """Rows of the participation grid: a state's page shows the grid with its row marked."""
-        self.projects = {str(r["project"]) for r in participation if "project" in r}
+        return {str(r["state"]) for r in self.rows("participation") if "state" in r}
+
+    @cached_property
+    def projects(self) -> set[str]:
         """Columns of the participation grid."""
-        self.organisations = {
-            str(r["organisation"]) for r in self.rows.get("membership", ()) if "organisation" in r
-        }
+        return {str(r["project"]) for r in self.rows("participation") if "project" in r}
+
+    @cached_property
+    def organisations(self) -> set[str]:
         """Whose members the membership chart shows: that organisation's page shows it."""
+        return {str(r["organisation"]) for r in self.rows("membership") if "organisation" in r}
 
     def draw(self, view: str, lang: str, highlight: str | None = None) -> Figure | None:
         """The picture of ``view`` in ``lang`` (with ``highlight`` marked), or ``None`` when the
         view has no rows."""
-        if not self.rows.get(view):
+        rows = self.rows(view)
+        if not rows:
             return None
         key = (view, lang, highlight)
         with self._lock:
@@ -84,7 +120,7 @@ class Figures:
                 options["highlight"] = highlight
             if view != "participation":
                 options["width"] = PAGE_WIDTH
-            markup = svg.inline(pictures.render_view(view, self.rows[view], lang=lang, **options))
+            markup = svg.inline(pictures.render_view(view, rows, lang=lang, **options))
             marked = None
             if view == "participation" and highlight is not None:
                 marked = "row" if highlight in self.states else "column"
@@ -111,28 +147,39 @@ class Figures:
         return [figure for figure in found if figure is not None]
 
 
-def load_figures(store: Any, views: Mapping[str, Query], graphs: Iterable[str]) -> Figures:
-    """Run each picture's view (with its default parameters) over ``graphs`` in ``store``.
+def load_figures(
+    store: Any, views: Mapping[str, Query], graphs: Iterable[str], *, timeout: float
+) -> Figures:
+    """The pictures of each view (with its default parameters) over ``graphs`` in ``store``.
 
-    A view the catalogue lacks gives no rows, so its picture is simply not shown. These are the
-    server's own fixed queries over its own release, run once without a time budget.
+    A view runs when a page first needs its picture, within the same time budget as a visitor's
+    query, so a large graph never holds up start-up; a view that runs out of time, fails, or gives
+    more than :data:`MAX_ROWS` rows gives no picture (and says why in the log). A view the
+    catalogue lacks gives no rows, so its picture is simply not shown.
     """
     names = sorted(graphs)
-    rows: dict[str, list[Row]] = {}
-    for view in pictures.PICTURES.values():
+
+    def run(view: str) -> Sequence[Row] | None:
         query = views.get(view)
         if query is None or query.kind != "view" or not names:
-            continue
-        result = store.query(
-            query.text,
-            bindings=bind(query, {}),
-            timeout=None,
-            row_limit=None,
-            default_graphs=names,
-            named_graphs=names,
-        )
-        rows[view] = [
+            return None
+        try:
+            result = store.query(
+                query.text,
+                bindings=bind(query, {}),
+                timeout=timeout,
+                row_limit=MAX_ROWS,
+                default_graphs=names,
+                named_graphs=names,
+            )
+        except QueryError as error:
+            log.warning("no %s picture: its view failed: %s", view, error)
+            return None
+        if result.truncated:
+            log.warning("no %s picture: its view gives more than %d rows", view, MAX_ROWS)
+            return None
+        return [
             {key: value for key, value in row.items() if value is not None} for row in result.rows
         ]
-    return Figures(rows)
 
+    return Figures(run)

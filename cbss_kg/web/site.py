@@ -1,15 +1,18 @@
-"""What the server knows about the release it serves, gathered once at startup.
+"""What the server knows about the release it serves.
 
 The release folder is read only here: its files become a fixed mapping of download names (no
 request ever names a path on disk), its checksums give every response's ETag, and a few small
-queries give the labels, named graphs and lists the pages show.
+queries at startup give the named graphs and lists the pages show. Names of things and the
+pictures are asked of the store when a page first needs them, so start-up does not grow with
+the graph.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,19 +165,6 @@ _FIXED_GRAPH_NAMES = {
     str(GRAPH["metadata"]): "metadata",
 }
 
-_LABELS_QUERY = """
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-SELECT DISTINCT ?s ?p ?label WHERE {
-  VALUES ?p { skos:prefLabel rdfs:label schema:name foaf:name eli:title dct:title }
-  GRAPH ?g { ?s ?p ?label }
-  FILTER(isLiteral(?label) && !isBlank(?s))
-}
-"""
 _LABEL_PRIORITY = [
     "http://www.w3.org/2004/02/skos/core#prefLabel",
     "http://www.w3.org/2000/01/rdf-schema#label",
@@ -183,26 +173,6 @@ _LABEL_PRIORITY = [
     "http://data.europa.eu/eli/ontology#title",
     "http://purl.org/dc/terms/title",
 ]
-
-_TIMES_QUERY = """
-PREFIX time: <http://www.w3.org/2006/time#>
-SELECT DISTINCT ?node ?p ?value WHERE {
-  GRAPH ?g {
-    { VALUES ?p { time:inXSDDate time:inXSDgYearMonth time:inXSDgYear time:inXSDDateTimeStamp }
-      ?node ?p ?value }
-    UNION
-    { VALUES ?p { time:hasBeginning time:hasEnd } ?node ?p ?value }
-  }
-}
-"""
-
-_MEMBERSHIPS_QUERY = """
-PREFIX org: <http://www.w3.org/ns/org#>
-SELECT DISTINCT ?membership ?member ?organisation ?role WHERE {
-  GRAPH ?g { ?membership org:member ?member ; org:organization ?organisation }
-  OPTIONAL { GRAPH ?h { ?membership org:role ?role } }
-}
-"""
 
 _GRAPHS_QUERY = """
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -224,6 +194,52 @@ SELECT DISTINCT ?class ?thing ?start WHERE {
 """
 
 _TIME = "http://www.w3.org/2006/time#"
+_LOOKUP_KEYS = ("s", "kind", "p", "value", "member", "organisation")
+_LOOKUP_BATCH = 400
+"""IRIs whose names one lookup query asks for."""
+
+_LOOKUP_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX time: <http://www.w3.org/2006/time#>
+SELECT DISTINCT ?s ?kind ?p ?value ?member ?organisation WHERE {
+  {
+    VALUES ?s { {iris} }
+    GRAPH ?g { ?s ?p ?value }
+    FILTER(?p IN (skos:prefLabel, rdfs:label, schema:name, foaf:name, eli:title, dct:title)
+           && isLiteral(?value))
+    BIND("label" AS ?kind)
+  } UNION {
+    VALUES ?s { {iris} }
+    GRAPH ?g { ?s ?p ?value }
+    FILTER(?p IN (time:inXSDDate, time:inXSDgYearMonth, time:inXSDgYear, time:inXSDDateTimeStamp))
+    BIND("instant" AS ?kind)
+  } UNION {
+    VALUES ?s { {iris} }
+    GRAPH ?g { ?s ?end ?instant }
+    FILTER(?end IN (time:hasBeginning, time:hasEnd))
+    GRAPH ?h { ?instant ?p ?date }
+    FILTER(?p IN (time:inXSDDate, time:inXSDgYearMonth, time:inXSDgYear, time:inXSDDateTimeStamp))
+    BIND(?end AS ?member)
+    BIND(?date AS ?value)
+    BIND("period" AS ?kind)
+  } UNION {
+    VALUES ?s { {iris} }
+    GRAPH ?g { ?s org:member ?member ; org:organization ?organisation }
+    OPTIONAL { GRAPH ?h { ?s org:role ?value } }
+    BIND("membership" AS ?kind)
+  }
+}
+"""
+"""Everything a name of the ``VALUES`` IRIs is made from: their labels, the date of an instant,
+the dates that begin and end a period, and who a membership joins to what (in what role). The
+properties are chosen with ``FILTER … IN``, not ``VALUES``: pyoxigraph joins in the order
+written, and a second ``VALUES`` block makes it scan every triple of those properties."""
 
 
 class Labels:
@@ -232,11 +248,19 @@ class Labels:
     Explicit labels come first (``skos:prefLabel``, then ``rdfs:label``, names and titles), then the
     built-in names of common vocabulary terms, then dates of instants and periods, then the local
     name of the IRI in words.
+
+    With a ``store``, names are looked up when first asked for (a page asks for all of its
+    IRIs at once with :meth:`fetch`) and kept, since the release never changes while it is
+    served; so start-up does not grow with the graph, and memory grows only with what is shown.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, store: QueryStore | None = None) -> None:
+        self._store = store
         self._names: dict[str, dict[str, tuple[int, str]]] = {}
         self._any: dict[str, tuple[int, str]] = {}
+        self._fetched: set[str] = set()
+        self._pending: set[str] = set()
+        self._lock = threading.RLock()
 
     def add(self, iri: str, label: str, lang: str | None, rank: int) -> None:
         """Record one label; a lower ``rank`` wins, and the first of equal rank stays."""
@@ -249,11 +273,85 @@ class Labels:
         if current is None or rank < current[0]:
             self._any[iri] = (rank, label)
 
+    def fetch(self, iris: Iterable[str]) -> None:
+        """Look up the names of ``iris`` not looked up yet, a batch per query."""
+        if self._store is None:
+            return
+        missing = {iri for iri in iris if iri not in self._fetched}
+        if not missing:
+            return
+        # One lookup at a time: a page never sees a name half looked up by another request.
+        with self._lock:
+            wanted = sorted(missing - self._fetched - self._pending)
+            self._pending.update(wanted)
+            try:
+                for start in range(0, len(wanted), _LOOKUP_BATCH):
+                    self._look_up(wanted[start : start + _LOOKUP_BATCH])
+            finally:
+                self._pending.difference_update(wanted)
+            self._fetched.update(wanted)
+
+    def _look_up(self, iris: list[str]) -> None:
+        terms = []
+        for iri in iris:
+            try:
+                terms.append(URIRef(iri).n3())
+            except Exception:  # rdflib refuses to write an invalid IRI; nothing can be named by it
+                continue
+        if not terms:
+            return
+        assert self._store is not None
+        rows = self._store.query(
+            _LOOKUP_QUERY.replace("{iris}", " ".join(terms)), timeout=None, row_limit=None
+        ).rows
+        rank = {p: i for i, p in enumerate(_LABEL_PRIORITY)}
+        periods: dict[str, dict[str, list[Node]]] = {}
+        memberships = []
+        instants: dict[str, Node] = {}
+        for row in sorted(rows, key=lambda r: tuple(str(r.get(k, "")) for k in _LOOKUP_KEYS)):
+            subject, kind, value = str(row["s"]), str(row["kind"]), row.get("value")
+            if kind == "label" and isinstance(value, Literal):
+                self.add(subject, str(value), value.language, rank.get(str(row["p"]), 99))
+            elif kind == "instant" and value is not None:
+                instants.setdefault(subject, value)
+            elif kind == "period" and value is not None:
+                ends = periods.setdefault(subject, {})
+                ends.setdefault(str(row["member"]), []).append(value)
+            elif kind == "membership":
+                memberships.append(row)
+        others = {str(row[k]) for row in memberships for k in ("member", "organisation", "value")
+                  if isinstance(row.get(k), URIRef)}
+        self.fetch(others)
+        for lang in i18n.LANGUAGES:
+            names = {}
+            for iri, value in instants.items():
+                if date := _date_of(value, lang):
+                    names[iri] = date
+            for iri, ends in periods.items():
+                begin_date, end_date = (
+                    _date_of(ends[_TIME + key][0], lang) if _TIME + key in ends else None
+                    for key in ("hasBeginning", "hasEnd")
+                )
+                if begin_date or end_date:
+                    names.setdefault(iri, i18n.format_period(begin_date, end_date, lang))
+            membership_names = {}
+            for row in memberships:
+                parts = [self.label(str(row[k]), lang) for k in ("member", "organisation")]
+                role = row.get("value")
+                suffix = f" ({self.label(str(role), lang)})" if role is not None else ""
+                membership_names.setdefault(str(row["s"]), " \u2014 ".join(parts) + suffix)
+            for iri, name in names.items():
+                self.add(iri, name, lang, 50)
+            for iri, name in membership_names.items():
+                self.add(iri, name, lang, 60)
+
     def known(self, iri: str) -> bool:
+        self.fetch((iri,))
         return iri in self._any or iri in self._names
 
     def get(self, iri: str, lang: str) -> str | None:
         """The best label in ``lang``, else in the other language, else any; ``None`` if none."""
+        self.fetch((iri,))
         names = self._names.get(iri, {})
         for wanted in (lang, *i18n.LANGUAGES):
             if wanted in names:
@@ -283,47 +381,16 @@ def _date_of(value: Node, lang: str) -> str | None:
 
 
 def load_labels(store: QueryStore) -> Labels:
-    """Gather every label, and write instants and periods as dates."""
-    labels = Labels()
-    rank = {p: i for i, p in enumerate(_LABEL_PRIORITY)}
-    result = store.query(_LABELS_QUERY, timeout=None, row_limit=None)
-    for row in result.rows:
-        label = row.get("label")
-        subject = row.get("s")
-        if isinstance(label, Literal) and isinstance(subject, URIRef):
-            labels.add(str(subject), str(label), label.language, rank.get(str(row.get("p")), 99))
-    instants: dict[str, Node] = {}
-    periods: dict[str, dict[str, str]] = {}
-    for row in store.query(_TIMES_QUERY, timeout=None, row_limit=None).rows:
-        node, prop, value = row.get("node"), str(row.get("p")), row.get("value")
-        if not isinstance(node, URIRef):
-            continue
-        if prop in (_TIME + "hasBeginning", _TIME + "hasEnd"):
-            periods.setdefault(str(node), {})[prop[len(_TIME) :]] = str(value)
-        else:
-            instants[str(node)] = value
-    memberships = store.query(_MEMBERSHIPS_QUERY, timeout=None, row_limit=None).rows
-    for lang in i18n.LANGUAGES:
-        for row in memberships:
-            if isinstance(row.get("membership"), URIRef):
-                parts = [labels.label(str(row[k]), lang) for k in ("member", "organisation")]
-                role = row.get("role")
-                suffix = f" ({labels.label(str(role), lang)})" if role is not None else ""
-                labels.add(str(row["membership"]), " \u2014 ".join(parts) + suffix, lang, 60)
-        dates = {iri: d for iri, v in instants.items() if (d := _date_of(v, lang))}
-        for iri, date in dates.items():
-            labels.add(iri, date, lang, 50)
-        for iri, ends in periods.items():
-            begin, end = dates.get(ends.get("hasBeginning", "")), dates.get(ends.get("hasEnd", ""))
-            if begin or end:
-                labels.add(iri, i18n.format_period(begin, end, lang), lang, 50)
-    return labels
+    """The names of the things in ``store``, looked up as pages ask for them."""
+    return Labels(store)
 
 
 def load_graphs(store: QueryStore, labels: Labels) -> dict[str, GraphInfo]:
     """Every named graph with its size, the document it comes from, and a name for people."""
     graphs = {}
-    for row in store.query(_GRAPHS_QUERY, timeout=None, row_limit=None).rows:
+    rows = store.query(_GRAPHS_QUERY, timeout=None, row_limit=None).rows
+    labels.fetch(str(row[key]) for row in rows for key in ("g", "source") if row.get(key))
+    for row in rows:
         iri = str(row["g"])
         source = str(row["source"]) if row.get("source") is not None else None
         names = {}
@@ -451,7 +518,7 @@ class Site:
     examples: Mapping[str, Any] = field(default_factory=dict)
     """Queries offered as examples on the query page."""
     lists: Mapping[str, list[tuple[str, str | None]]] = field(default_factory=dict)
-    figures: Figures = field(default_factory=lambda: Figures({}))
+    figures: Figures = field(default_factory=lambda: Figures.of_rows({}))
     """The pictures the pages show, drawn from the views' rows."""
 
     def etag(self, *variant: str) -> str:
@@ -522,5 +589,5 @@ def load_site(
         queries=named,
         examples=named,
         lists=lists,
-        figures=load_figures(store, views, asserted),
+        figures=load_figures(store, views, asserted, timeout=settings.timeout),
     )
