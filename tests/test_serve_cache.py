@@ -14,7 +14,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest_server import TIMEOUT, Server, fixture_project, free_port, start_server, stop_server
+from conftest_server import (
+    ROW_LIMIT,
+    TIMEOUT,
+    Server,
+    fixture_project,
+    free_port,
+    start_server,
+    stop_server,
+)
 
 from cbss_kg.namespaces import GRAPH, ID
 
@@ -51,7 +59,7 @@ def uncached(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The fixture project served like ``server`` but with ``--cache-size 0``."""
     project = fixture_project(tmp_path_factory.mktemp("serve-uncached") / "project")
     running = start_server(
-        project, project.parent / "dist", "--timeout", str(TIMEOUT), "--row-limit", "100",
+        project, project.parent / "dist", "--timeout", str(TIMEOUT), "--row-limit", str(ROW_LIMIT),
         "--cache-size", "0",
     )
     yield running
@@ -86,7 +94,7 @@ def test_a_cut_answer_says_so_when_served_from_the_cache(server):
     assert first.headers["x-result-truncated"] == "true"
     assert second.headers["x-cache"] == "hit"
     same_answer(first, second)
-    assert len(second.json()["results"]["bindings"]) == 100
+    assert len(second.json()["results"]["bindings"]) == ROW_LIMIT
 
 
 def test_each_format_is_its_own_entry(server):
