@@ -22,6 +22,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
+from cbss_kg import store
 from cbss_kg.config import Project
 from cbss_kg.namespaces import BASE, GRAPH
 
@@ -141,6 +142,8 @@ def parse_text(path: Path, text: str, into: Dataset | Graph) -> None:
     fmt = FORMATS.get(path.suffix)
     if fmt is None:
         raise LoadError(path, f"unknown file type {path.suffix!r} (expected .ttl or .trig)")
+    if _fast(text, fmt, into):
+        return
     parsed: Graph = Dataset() if fmt == "trig" else Graph()
     try:
         with _quiet_rdflib_terms():
@@ -155,6 +158,39 @@ def parse_text(path: Path, text: str, into: Dataset | Graph) -> None:
         _merge_named_graphs(path, text, parsed, into)
     else:
         into += parsed
+
+
+_RDFLIB_ONLY = re.compile(r"""["']@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*string\b""")
+"""What pyoxigraph reads otherwise than rdflib: a language tag with capitals (pyoxigraph writes
+it in lower case), a literal typed as a string (pyoxigraph drops the type)."""
+
+
+def _fast(text: str, fmt: str, into: Dataset | Graph) -> bool:
+    """Parse ``text`` with the store's parser into ``into`` if it reads the text exactly as rdflib
+    does and finds nothing wrong with it; False (nothing added) if rdflib must read it, which
+    then names any error as this module always has (file, line, column, and rdflib's words).
+
+    pyoxigraph refuses what :func:`_check_terms` refuses (IRIs with excluded characters,
+    literal subjects), so its statements need no further check; a TriG triple outside a named
+    graph is left to rdflib too, which reports it.
+    """
+    if _RDFLIB_ONLY.search(text):
+        return False
+    try:
+        statements = store.parse_statements(text, fmt, BASE)
+    except SyntaxError:
+        return False
+    if fmt == "trig" and any(graph is None for *_, graph in statements):
+        return False
+    targets: dict[Node | None, Graph] = {}
+    for graph_name in {graph for *_, graph in statements}:
+        named = fmt == "trig" and isinstance(into, Dataset)
+        targets[graph_name] = into.graph(graph_name) if named else into
+    for target in {id(t): t for t in targets.values()}.values():
+        target.addN(
+            (s, p, o, target) for s, p, o, graph in statements if targets[graph] is target
+        )
+    return True
 
 
 def read_source(path: Path) -> str:

@@ -147,3 +147,55 @@ def test_real_project_loads(project: Project) -> None:
     assert GRAPH["source/cilvektirdznieciba-2018"] in graphs
     # no triple outside a named graph
     assert len(sources.dataset.default_graph) == 0
+
+
+# --- the fast parser -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["mini", "real"])
+def test_the_fast_parser_reads_every_source_as_rdflib_does(
+    mini_project: Project, project: Project, monkeypatch, which: str
+) -> None:
+    """Sources are parsed by the store's parser; rdflib's own reading is the reference."""
+    from rdflib.compare import isomorphic
+
+    from cbss_kg import load
+
+    chosen = {"mini": mini_project, "real": project}[which]
+    fast = load_project(chosen)
+    monkeypatch.setattr(load, "_fast", lambda *args: False)
+    reference = load_project(chosen)
+    graphs = {g.identifier: g for g in reference.named_graphs()}
+    assert {g.identifier for g in fast.named_graphs()} == set(graphs)
+    for graph in fast.named_graphs():
+        assert isomorphic(graph, graphs[graph.identifier]), graph.identifier
+    assert isomorphic(fast.shapes, reference.shapes)
+    assert len(fast.dataset.default_graph) == 0
+
+
+def test_what_the_fast_parser_would_read_otherwise_is_read_by_rdflib(tmp_path: Path) -> None:
+    """pyoxigraph lower-cases language tags and drops ``xsd:string``; rdflib keeps both."""
+    path = tmp_path / "things.ttl"
+    path.write_text(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        '<https://w3id.org/cbss-kg/id/a> <urn:p> "colour"@en-GB , "text"^^xsd:string , "plain" .\n',
+        encoding="utf-8",
+    )
+    graph = Graph()
+    parse_file(path, graph)
+    assert set(graph.objects()) == {
+        Literal("colour", lang="en-GB"),
+        Literal("text", datatype=URIRef("http://www.w3.org/2001/XMLSchema#string")),
+        Literal("plain"),
+    }
+    assert {o.language for o in graph.objects()} == {"en-GB", None}
+
+
+def test_blank_nodes_of_two_files_stay_apart(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    first.write_text('_:x <urn:p> "a" .\n', encoding="utf-8")
+    second.write_text('_:x <urn:p> "b" .\n', encoding="utf-8")
+    graph = Graph()
+    parse_file(first, graph)
+    parse_file(second, graph)
+    assert len(set(graph.subjects())) == 2
