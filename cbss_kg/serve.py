@@ -1386,6 +1386,7 @@ def create_app(
             allow_credentials=False,
             expose_headers=[
                 "X-Result-Truncated",
+                "X-Cache",
                 "ETag",
                 "Last-Modified",
                 "Content-Location",

@@ -183,3 +183,10 @@ def test_a_negative_cache_size_is_a_usage_error(tmp_path):
     )
     assert done.returncode == 2
     assert "cache-size" in done.stderr
+
+
+def test_a_page_on_another_site_may_read_the_cache_header(server):
+    response = server.get("/sparql", params={"query": fresh(STATES)},
+                          headers={**JSON_RESULTS, "Origin": "https://example.org"})
+    exposed = response.headers["access-control-expose-headers"].lower().split(",")
+    assert "x-cache" in {name.strip() for name in exposed}
