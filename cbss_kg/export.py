@@ -168,20 +168,12 @@ def write_release(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         os.chmod(staging, 0o755)
+        files: dict[str, tuple[int, str]] = {}  # size and SHA-256 of each file written
         for name, write in writers.items():
-            (staging / name).write_bytes(write())
-        distributions = {name: (staging / name).read_bytes() for name in writers}
-        (staging / "void.ttl").write_bytes(
-            turtle(
-                _void(
-                    named, statements, stats, distributions, base_iri=base_iri, version=version
-                )
-            ).encode()
-        )
-        sums = "".join(
-            f"{hashlib.sha256((staging / name).read_bytes()).hexdigest()}  {name}\n"
-            for name in sorted(p.name for p in staging.iterdir())
-        )
+            files[name] = _write(staging / name, write())
+        void = _void(named, statements, stats, files, base_iri=base_iri, version=version)
+        files["void.ttl"] = _write(staging / "void.ttl", turtle(void).encode())
+        sums = "".join(f"{files[name][1]}  {name}\n" for name in sorted(files))
         (staging / RELEASE_MARKER).write_text(sums, encoding="utf-8")
         _swap_in(staging, out)
     except BaseException:
@@ -456,6 +448,12 @@ def _json_ld(statements: Sequence[Statement], context: dict) -> bytes:
     return jsonld.dumps(jsonld.compact_statements(statements, context["@context"])).encode()
 
 
+def _write(path: Path, data: bytes) -> tuple[int, str]:
+    """Write ``data`` to ``path``; its size and SHA-256 (hex)."""
+    path.write_bytes(data)
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
 def _json(document: object) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
@@ -480,7 +478,7 @@ def _void(
     graphs: Mapping[URIRef, Graph],
     statements: Mapping[URIRef, list[Statement]],
     stats: ReleaseStats,
-    files: Mapping[str, bytes],
+    files: Mapping[str, tuple[int, str]],
     *,
     base_iri: str,
     version: str,
@@ -514,7 +512,7 @@ def _void(
             if isinstance(source, URIRef):
                 add((name, DCTERMS.source, source))
                 add((dataset, DCTERMS.source, source))
-    for name, data in files.items():
+    for name, (size, digest) in files.items():
         url = URIRef(f"{base_iri}download/{name}")
         if name in DUMPS:
             add((dataset, VOID.dataDump, url))
@@ -522,7 +520,7 @@ def _void(
         add((url, RDF.type, DCAT.Distribution))
         add((url, DCAT.downloadURL, url))
         add((url, DCAT.mediaType, URIRef(IANA + MEDIA_TYPES[name])))
-        add((url, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+        add((url, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
         checksum = BNode()
         add((url, SPDX.checksum, checksum))
         add((checksum, RDF.type, SPDX.Checksum))
@@ -531,7 +529,7 @@ def _void(
             (
                 checksum,
                 SPDX.checksumValue,
-                Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary),
+                Literal(digest, datatype=XSD.hexBinary),
             )
         )
     return void
