@@ -1,10 +1,12 @@
 """The embedded store: the graph in pyoxigraph, with bound parameters and a real time budget.
 
 pyoxigraph answers fast and releases the GIL, but it has no way to cancel a query. So every query
-with a time budget runs in one of a few worker processes, each holding its own copy of the store
-(loaded from the same N-Quads bytes); at the deadline the worker is killed and a fresh one started,
-while the other workers keep answering. Workers are fresh interpreters, not forks, so a server's
-threads can never leave a lock held in a child. A query without a budget runs in this process.
+with a time budget runs in one of a few worker processes; at the deadline the worker is killed and
+a fresh one started, while the other workers keep answering. The workers are forked from a loader:
+a fresh interpreter that loads the graph once and runs no thread (so a server's threads can never
+leave a lock held in a child), whose loaded pages the workers share, so a replacement answers at
+once however large the graph. A query without a budget runs in this process, on its own copy,
+loaded while the loader loads.
 
 Before anything runs, the query text is screened (:func:`cbss_kg.queries.screen`): SPARQL Update,
 ``SERVICE`` and ``LOAD`` are refused, since pyoxigraph would carry out federation over the network.
@@ -15,6 +17,7 @@ This is the only module that imports pyoxigraph.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -26,6 +29,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection, Pipe
+from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -330,27 +334,14 @@ _ERRORS = {cls.__name__: cls for cls in (QueryError, QuerySyntaxError, NotAccept
 
 
 def _exit_when_orphaned(parent: int) -> None:
-    """End this worker when the process that started it is gone (even if it was SIGKILLed)."""
+    """End this process when the one that started it is gone (even if it was SIGKILLed)."""
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(0)
 
 
-def worker_main(fd: int) -> None:
-    """A worker's life: load the graph sent over ``fd`` (N-Quads, or the path of an N-Quads file),
-    then answer queries until it is closed.
-
-    Started by :class:`_Pool` as ``python -c`` with the child end of a socket pair.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
-    conn = Connection(fd)
-    try:
-        store = _load(conn.recv())
-    except (SyntaxError, ValueError, OSError) as error:
-        conn.send(("failed", str(error)))
-        return
-    conn.send(("ready", len(store)))
+def _answer(store: ox.Store, conn: Connection) -> None:
+    """A worker's life: answer the queries sent over ``conn`` until it is closed."""
     while True:
         try:
             request = conn.recv()
@@ -366,28 +357,148 @@ def worker_main(fd: int) -> None:
             return
 
 
+def loader_main(fd: int) -> None:
+    """The loader's life: load the graph sent over ``fd`` (N-Quads, or the path of an N-Quads
+    file), then fork a worker for each connection sent to it, until ``fd`` is closed.
+
+    Started by :class:`_Pool` as ``python -c``. The graph is loaded once, here; a forked worker
+    starts at once and shares the loaded pages until it writes them. The loader runs no thread,
+    so a fork never copies a lock held by another thread; it ends when its parent does (the
+    closed ``fd`` ends its loop), and its workers follow.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # a killed worker is reaped by the system
+    conn = Connection(fd)
+    try:
+        store = _load(conn.recv())
+    except (SyntaxError, ValueError, OSError) as error:
+        conn.send(("failed", str(error)))
+        return
+    conn.send(("ready", len(store)))
+    while True:
+        try:
+            worker_fd = recv_handle(conn)
+        except (EOFError, OSError):
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                conn.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                threading.Thread(
+                    target=_exit_when_orphaned, args=(os.getppid(),), daemon=True
+                ).start()
+                _answer(store, Connection(worker_fd))
+            finally:
+                os._exit(0)
+        os.close(worker_fd)
+        conn.send(pid)
+
+
 class _Worker:
-    def __init__(self, process: subprocess.Popen, conn: Connection) -> None:
-        self.process = process
+    def __init__(self, pid: int, conn: Connection) -> None:
+        self.pid = pid
         self.conn = conn
 
 
-def _kill(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+def _kill(pid: int) -> None:
+    """Kill a worker and wait (briefly) until it is gone; its loader reaps it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.002)
 
 
-def _kill_all(processes: set[subprocess.Popen], lock: threading.Lock) -> None:
+def _kill_all(pids: set[int], loaders: list[subprocess.Popen], lock: threading.Lock) -> None:
     with lock:
-        remaining = list(processes)
-        processes.clear()
-    for process in remaining:
-        _kill(process)
+        remaining, stopping = list(pids), list(loaders)
+        pids.clear()
+        loaders.clear()
+    for pid in remaining:
+        _kill(pid)
+    for loader in stopping:
+        if loader.poll() is None:
+            loader.kill()
+        loader.wait()
+
+
+class _Loader:
+    """The process holding the loaded graph; it forks a worker on request."""
+
+    def __init__(self, nquads: bytes | Path) -> None:
+        parent_end, child_end = Pipe()
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from cbss_kg.store import loader_main; "
+                    "loader_main(int(sys.argv[1]))",
+                    str(child_end.fileno()),
+                ],
+                pass_fds=[child_end.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=env,
+            )
+        finally:
+            child_end.close()
+        self.conn = parent_end
+        self.ready = False
+        self.lock = threading.Lock()
+        with contextlib.suppress(OSError):  # the loader ended at once; fork() says so
+            self.conn.send(nquads)
+
+    def fork(self) -> tuple[int, Connection]:
+        """Start a worker: its pid and the connection to it.
+
+        Raises:
+            QueryError: the graph could not be loaded, or the loader is gone.
+        """
+        with self.lock:
+            parent_end, child_end = Pipe()
+            try:
+                if not self.ready:
+                    if not self.conn.poll(STARTUP_TIMEOUT):
+                        raise QueryError(
+                            f"the query workers' graph did not load within {STARTUP_TIMEOUT:g} s"
+                        )
+                    status, detail = self.conn.recv()
+                    if status != "ready":
+                        raise QueryError(f"a query worker could not load the graph: {detail}")
+                    self.ready = True
+                send_handle(self.conn, child_end.fileno(), self.process.pid)
+                pid = self.conn.recv()
+            except (EOFError, OSError):
+                parent_end.close()
+                raise QueryError("the process holding the query workers' graph ended") from None
+            except QueryError:
+                parent_end.close()
+                raise
+            finally:
+                child_end.close()
+        return pid, parent_end
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
 
 class _Pool:
-    """A fixed number of worker processes; a busy one is killed and replaced at its deadline."""
+    """A fixed number of worker processes; a busy one is killed and replaced at its deadline.
+
+    The workers are forked from a loader process that holds the one loaded copy of the graph, so a
+    replacement answers at once, however large the graph.
+    """
 
     def __init__(self, nquads: bytes | Path, size: int) -> None:
         self._nquads = nquads
@@ -398,17 +509,30 @@ class _Pool:
         self._starting = 0
         self._closed = False
         self._failure: str | None = None
-        self._processes: set[subprocess.Popen] = set()
+        self._pids: set[int] = set()
+        self._loaders: list[subprocess.Popen] = []
         self._process_lock = threading.Lock()
-        self._finalizer = weakref.finalize(self, _kill_all, self._processes, self._process_lock)
+        self._finalizer = weakref.finalize(
+            self, _kill_all, self._pids, self._loaders, self._process_lock
+        )
+        self._loader = self._new_loader()
         with self._cond:
             for _ in range(size):
                 self._start_one()
 
     @property
     def pids(self) -> tuple[int, ...]:
+        """Process ids of the live workers."""
         with self._process_lock:
-            return tuple(sorted(p.pid for p in self._processes))
+            return tuple(sorted(self._pids))
+
+    def _new_loader(self) -> _Loader:
+        with self._process_lock:
+            if self._closed:
+                raise QueryError("the store is closed")
+            loader = _Loader(self._nquads)
+            self._loaders.append(loader.process)
+        return loader
 
     def _start_one(self) -> None:
         """Start a worker in the background (call with the condition held)."""
@@ -416,46 +540,22 @@ class _Pool:
         threading.Thread(target=self._spawn, name="cbss-kg query worker start", daemon=True).start()
 
     def _launch(self) -> _Worker:
-        parent_end, child_end = Pipe()
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        try:
+        loader = self._loader
+        if loader.ready and not loader.alive():  # killed (out of memory?): load the graph anew
             with self._process_lock:
-                if self._closed:
-                    raise QueryError("the store is closed")
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-c",
-                        "import sys; from cbss_kg.store import worker_main; "
-                        "worker_main(int(sys.argv[1]))",
-                        str(child_end.fileno()),
-                    ],
-                    pass_fds=[child_end.fileno()],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    env=env,
-                )
-                self._processes.add(process)
-        finally:
-            child_end.close()
-        worker = _Worker(process, parent_end)
-        try:
-            parent_end.send(self._nquads)
-            if not parent_end.poll(STARTUP_TIMEOUT):
-                raise QueryError(f"a query worker did not start within {STARTUP_TIMEOUT:g} s")
-            status, detail = parent_end.recv()
-        except (EOFError, OSError):
-            self._forget(worker)
-            raise QueryError("a query worker ended while starting") from None
-        except QueryError:
-            self._forget(worker)
-            raise
-        if status != "ready":
-            self._forget(worker)
-            raise QueryError(f"a query worker could not load the graph: {detail}")
-        return worker
+                if loader.process in self._loaders:
+                    self._loaders.remove(loader.process)
+            loader = self._loader = self._new_loader()
+        pid, conn = loader.fork()
+        with self._process_lock:
+            closed = self._closed
+            if not closed:
+                self._pids.add(pid)
+        if closed:
+            _kill(pid)
+            conn.close()
+            raise QueryError("the store is closed")
+        return _Worker(pid, conn)
 
     def _spawn(self) -> None:
         try:
@@ -478,8 +578,8 @@ class _Pool:
     def _forget(self, worker: _Worker) -> None:
         """Kill a worker, reap it, and drop it from the books."""
         with self._process_lock:
-            self._processes.discard(worker.process)
-        _kill(worker.process)
+            self._pids.discard(worker.pid)
+        _kill(worker.pid)
         worker.conn.close()
 
     def wait_ready(self, timeout: float) -> None:

@@ -172,13 +172,16 @@ RUNAWAY = {
 }
 
 
-def worker_pids(pid: int) -> set[int]:
-    """The server's child processes (its query workers)."""
+def _children(pid: int) -> set[int]:
     children = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        children.update(int(c) for c in text)
+        children.update(int(c) for c in (task / "children").read_text().split())
     return children
+
+
+def worker_pids(pid: int) -> set[int]:
+    """The server's query workers: the children of its child, the loader that forks them."""
+    return {worker for loader in _children(pid) for worker in _children(loader)}
 
 
 @pytest.mark.parametrize("kind", RUNAWAY)
