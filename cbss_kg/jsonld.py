@@ -551,7 +551,8 @@ class _FastCompactor:
             or (definition and (definition.get("@type") == "@vocab" or "@context" in definition))
             for term, definition in mappings.items()
         )
-        self.base = pyld.resolve(self.active.get("@base"), "")
+        base = self.active.get("@base")  # None: IRIs are kept absolute
+        self.base = None if base is None else pyld.resolve(base, "")
         self.iris: dict[str, str] = {}
         self.types: dict[str, str] = {}
         self.templates: dict[tuple[str, str], tuple[str, Any, bool]] = {}

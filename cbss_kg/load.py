@@ -93,7 +93,7 @@ class Sources:
         """All named graphs merged into one graph (a triple said by several sources once)."""
         merged = Graph()
         for graph in self.named_graphs():
-            merged += graph
+            merged.addN((s, p, o, merged) for s, p, o in graph)  # the store skips duplicates
         return merged
 
 
