@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,14 +183,13 @@ def _fast(text: str, fmt: str, into: Dataset | Graph) -> bool:
         return False
     if fmt == "trig" and any(graph is None for *_, graph in statements):
         return False
-    targets: dict[Node | None, Graph] = {}
-    for graph_name in {graph for *_, graph in statements}:
-        named = fmt == "trig" and isinstance(into, Dataset)
-        targets[graph_name] = into.graph(graph_name) if named else into
-    for target in {id(t): t for t in targets.values()}.values():
-        target.addN(
-            (s, p, o, target) for s, p, o, graph in statements if targets[graph] is target
-        )
+    named = fmt == "trig" and isinstance(into, Dataset)
+    by_graph: dict[Node | None, list[tuple[Node, Node, Node]]] = defaultdict(list)
+    for s, p, o, graph in statements:
+        by_graph[graph if named else None].append((s, p, o))
+    for graph, triples in by_graph.items():
+        target = into.graph(graph) if named else into
+        target.addN((s, p, o, target) for s, p, o in triples)
     return True
 
 
