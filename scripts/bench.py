@@ -125,6 +125,23 @@ def run_measured(command: list[str], timeout: float, cwd: Path | None = None) ->
     return Finished(seconds, process.returncode, usage.ru_maxrss / 1024, text, timed_out)
 
 
+GAVE_UP: dict[tuple[str, str], str] = {}
+"""(stage, tool) → the size at which it ran out of time: it is not run again at larger sizes,
+where it could only run out of time again (the table says so)."""
+
+LARGE = 1_000_000
+"""From this many quads each measurement runs once: one run takes minutes."""
+
+
+def given_up(stage: str, tool: str, size: str, quads: int) -> Measure | None:
+    """The cell of a (stage, tool) that ran out of time at a smaller size, else None."""
+    smaller = GAVE_UP.get((stage, tool))
+    if smaller is None:
+        return None
+    note = f"not run: timed out at {smaller}"
+    return Measure(stage, tool, size, quads, status="timeout", note=note)
+
+
 def worker(
     task: str,
     spec: dict[str, Any],
@@ -136,6 +153,9 @@ def worker(
     quads: int,
 ) -> Measure:
     """Run a worker task ``reps`` times, each in a fresh process."""
+    skipped = given_up(stage, tool, size, quads)
+    if skipped is not None:
+        return skipped
     measure = Measure(stage, tool, size, quads)
     rss = []
     for _ in range(reps):
@@ -147,6 +167,7 @@ def worker(
             os.unlink(handle.name)
         if done.timed_out:
             measure.status, measure.note = "timeout", f"stopped after {timeout:.0f} s"
+            GAVE_UP[(stage, tool)] = size
             break
         try:
             result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -176,12 +197,16 @@ def command_measure(
     count: str | None = None,
 ) -> Measure:
     """Time a peer's command line (start-up included); ``count`` counts a word in its output."""
+    skipped = given_up(stage, tool, size, quads)
+    if skipped is not None:
+        return skipped
     measure = Measure(stage, tool, size, quads)
     rss = []
     for _ in range(reps):
         done = run_measured(command, timeout)
         if done.timed_out:
             measure.status, measure.note = "timeout", f"stopped after {timeout:.0f} s"
+            GAVE_UP[(stage, tool)] = size
             return measure
         if done.code != 0:
             measure.status, measure.note = "error", f"exit code {done.code}"
@@ -430,7 +455,7 @@ def bench_size(size: str, opts: Options, classpath: str | None) -> list[Measure]
     folder, spec, generated = prepare(size, opts)
     quads = generated.quads
     results = [generated]
-    reps = opts.reps
+    reps = 1 if quads >= LARGE else opts.reps
     serving = any(opts.wanted(s) for s in ("query (embedded)", "serve start", "query (HTTP)"))
 
     def add(task: str, stage: str, tool: str, extra: dict | None = None, n: int | None = None):

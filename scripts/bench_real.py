@@ -164,10 +164,18 @@ def whole_builds(
 
 
 def query_times(
-    checkout: Path, pycache: Path, release: Path, reps: int, timeout: float
+    checkout: Path,
+    pycache: Path,
+    release: Path,
+    reps: int,
+    timeout: float,
+    cache_bytes: int | None = None,
 ) -> dict[str, Any]:
-    """Median seconds of each named query over HTTP, from the checkout's own server."""
+    """Median seconds of each named query over HTTP, from the checkout's own server (with its
+    answer cache of ``cache_bytes``; ``None``: the checkout's default)."""
     spec = {"project": str(checkout), "release": str(release), "timeout": timeout}
+    if cache_bytes is not None:
+        spec["cache_bytes"] = cache_bytes
     paths = bench.request_paths(spec, "project")
     port = bench.free_port()
     with tempfile.TemporaryDirectory() as logs:
@@ -196,13 +204,22 @@ def query_times(
     return result["queries"]
 
 
-def measure(checkout: Path, opts: argparse.Namespace) -> dict[str, Any]:
+def measure(checkout: Path, opts: argparse.Namespace, *, cached: bool) -> dict[str, Any]:
+    """Builds, stages and named queries of ``checkout``; the queries with the answer cache off
+    (the engine's time) and, when ``cached``, with it on as served by default."""
     print(f"bench_real: {checkout} ...", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory() as folder:
         release, pycache = Path(folder) / "release", Path(folder) / "pycache"
         builds = whole_builds(checkout, pycache, release, opts.reps, opts.timeout)
         stages = stage_runs(checkout, pycache, opts.reps, opts.timeout)
-        queries = query_times(checkout, pycache, release, opts.query_reps, opts.timeout)
+        queries = query_times(
+            checkout, pycache, release, opts.query_reps, opts.timeout, 0 if cached else None
+        )
+        with_cache = (
+            query_times(checkout, pycache, release, opts.query_reps, opts.timeout)
+            if cached
+            else {}
+        )
     names = sorted({name for run in stages for name in run["stages"]})
     return {
         "build": statistics.median(builds),
@@ -217,6 +234,7 @@ def measure(checkout: Path, opts: argparse.Namespace) -> dict[str, Any]:
             for name in names
         },
         "queries": queries,
+        "cached": with_cache,
     }
 
 
@@ -285,13 +303,16 @@ def section(now: dict[str, Any], baseline: dict[str, Any] | None, context: dict[
         "",
         "Milliseconds, median of each query's runs after a warm-up, its default parameters, "
         "one request after another on one keep-alive connection to the project's server "
-        "(`serve.run` on the written release).",
+        "(`serve.run` on the written release). *now* runs with the answer cache off, so each "
+        "request is answered by the engine; *now, cache on* is the server as `cbss-kg serve` "
+        "starts it, where every request after the first is a repeat.",
         "",
-        f"| query | {head} |",
-        "|---|" + "---|" * len(runs),
+        f"| query | {head} | now, cache on |",
+        "|---|" + "---|" * (len(runs) + 1),
     ]
     for name in sorted(now["queries"]):
         cells = [ms(run["queries"].get(name, {}).get("seconds")) for _, run in runs]
+        cells.append(ms(now["cached"].get(name, {}).get("seconds")))
         lines.append(f"| {name} | {' | '.join(cells)} |")
     lines += ["", END, ""]
     return "\n".join(lines)
@@ -330,11 +351,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.stages:
         print(json.dumps(measure_stages(args.stages)))
         return 0
-    now = measure(REPO, args)
+    now = measure(REPO, args, cached=True)
     baseline = None
     if args.baseline:
         with checkout_of(args.baseline) as old:
-            baseline = measure(old, args)
+            baseline = measure(old, args, cached=False)
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
