@@ -903,7 +903,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "versions": versions(classpath),
             "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-            "command": "python scripts/bench.py " + " ".join(argv or sys.argv[1:]),
+            "command": " ".join(["python scripts/bench.py", *measured_options(argv)]),
             "reps": args.reps,
             "connections": args.connections,
             "requests": args.requests,
@@ -918,6 +918,22 @@ def main(argv: list[str] | None = None) -> int:
             report.write_svg(svg, results)
     print(f"bench: wrote {args.out} and {svg}", file=sys.stderr)
     return 0
+
+
+def measured_options(argv: list[str] | None) -> list[str]:
+    """The command line's options that shape the figures: where they are written and the
+    scratch folder do not (and would put this machine's paths into the report)."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    kept = []
+    while given:
+        option = given.pop(0)
+        name = option.split("=", 1)[0]
+        if name in ("--out", "--svg", "--work"):
+            if "=" not in option and given:
+                given.pop(0)
+            continue
+        kept.append(option)
+    return kept
 
 
 @contextlib.contextmanager

@@ -97,3 +97,11 @@ def test_the_report_names_machine_versions_and_the_plot(bench: tuple[str, str]) 
         assert f"| {word} |" in markdown, word
     assert "benchmarks.svg" in markdown
     assert svg.startswith("<svg") and "<circle" in svg
+
+
+@pytest.mark.slow
+def test_the_report_gives_the_command_without_this_machines_paths(bench: tuple[str, str]) -> None:
+    markdown, _ = bench
+    command = next(line for line in markdown.splitlines() if line.startswith("`python scripts/"))
+    assert "--quick" in command and "--timeout 120" in command
+    assert "--work" not in command and "--out" not in command and "/" not in command.split()[-1]
