@@ -624,7 +624,14 @@ class _FastCompactor:
         else:
             target = node
             compacted = self._fill(template, value)
-        pyld.JsonLdProcessor.add_value(target, key, compacted, {"propertyIsArray": as_array})
+        # PyLD's add_value for one value that is not an array: a second value makes an array.
+        existing = target.get(key)
+        if existing is None:
+            target[key] = [compacted] if as_array else compacted
+        elif isinstance(existing, list):
+            existing.append(compacted)
+        else:
+            target[key] = [existing, compacted]
 
     def _fill(self, template: Any, value: str) -> Any:
         if template == _PROBE_TEXT:
