@@ -1060,6 +1060,11 @@ def thing_page(
     """The page of a thing; ``view`` names its framed JSON-LD view, if it has one."""
     site = page.site
     presenter = Presenter(site, page.lang, page.url)
+    presenter.fetch(
+        term
+        for quad in description.quads
+        for term in (quad.subject, quad.predicate, quad.object, URIRef(quad.graph))
+    )
     this = URIRef(description.iri)
     asserted = [q for q in description.outgoing if q.graph != INFERRED]
     asserted_keys = {(q.subject, q.predicate, q.object) for q in asserted}
@@ -1130,6 +1135,7 @@ async def home(request: Request) -> Response:
 
     def entries(key: str) -> list[Any]:
         presenter = Presenter(site, page.lang, page.url)
+        presenter.fetch(URIRef(iri) for iri, _ in site.lists.get(key, []))
         items = [(presenter.iri(iri), start) for iri, start in site.lists.get(key, [])]
         if key == "projects":
             return sorted(items, key=lambda item: (item[1] or "9999", item[0].text))

@@ -226,6 +226,10 @@ class Presenter:
         self.lang = lang
         self.href = href
 
+    def fetch(self, nodes: Iterable[Any]) -> None:
+        """Look up the names of every IRI among ``nodes`` at once, before a page shows them."""
+        self.site.labels.fetch(str(node) for node in nodes if isinstance(node, URIRef))
+
     def node(self, node: Node) -> Link:
         if isinstance(node, URIRef):
             return self.iri(str(node))

@@ -108,6 +108,7 @@ class Table:
 def results_view(result: Any, presenter: Presenter) -> Table:
     """A query result as a table of links and texts."""
     if result.form == "select":
+        presenter.fetch(value for row in result.rows for value in row.values())
         rows = [
             [presenter.node(row[v]) if v in row else None for v in result.variables]
             for row in result.rows
@@ -115,6 +116,7 @@ def results_view(result: Any, presenter: Presenter) -> Table:
         return Table(list(result.variables), rows)
     if result.form == "graph":
         columns = [i18n.text(presenter.lang, k) for k in ("subject", "predicate", "object")]
+        presenter.fetch(term for triple in result.triples for term in triple)
         rows = [
             [presenter.node(s), presenter.iri(str(p), term=True), presenter.node(o)]
             for s, p, o in result.triples

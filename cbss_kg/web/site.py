@@ -345,10 +345,6 @@ class Labels:
             for iri, name in membership_names.items():
                 self.add(iri, name, lang, 60)
 
-    def known(self, iri: str) -> bool:
-        self.fetch((iri,))
-        return iri in self._any or iri in self._names
-
     def get(self, iri: str, lang: str) -> str | None:
         """The best label in ``lang``, else in the other language, else any; ``None`` if none."""
         self.fetch((iri,))
@@ -378,11 +374,6 @@ def _date_of(value: Node, lang: str) -> str | None:
             value = Literal(str(value), datatype=XSD.dateTime)
         return i18n.format_date(value, lang)
     return None
-
-
-def load_labels(store: QueryStore) -> Labels:
-    """The names of the things in ``store``, looked up as pages ask for them."""
-    return Labels(store)
 
 
 def load_graphs(store: QueryStore, labels: Labels) -> dict[str, GraphInfo]:
@@ -562,7 +553,7 @@ def load_site(
     sums = files[CHECKSUMS]
     fingerprint = sums.sha256
     modified = datetime.fromtimestamp(int(sums.path.stat().st_mtime), tz=UTC)
-    labels = load_labels(store)
+    labels = Labels(store)
     graphs = load_graphs(store, labels)
     total = store.query(
         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", timeout=None
