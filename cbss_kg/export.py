@@ -34,6 +34,7 @@ from rdflib.term import Node
 from cbss_kg import jsonld, store
 from cbss_kg.load import ONTOLOGY_GRAPH
 from cbss_kg.namespaces import GRAPH, ID, ONTOLOGY_IRI, PREFIXES, SHAPES, SPDX
+from cbss_kg.results import literal_text
 
 INFERRED_GRAPH = GRAPH["inferred"]
 """The named graph that holds the reasoner's new triples in the release."""
@@ -370,29 +371,13 @@ def _statements(
             key = (str(node), node.language, datatype and str(datatype))  # type: ignore[attr-defined]
             text = literals.get(key)
             if text is None:
-                text = literals[key] = _literal(node)  # type: ignore[arg-type]
+                text = literals[key] = literal_text(node)  # type: ignore[arg-type]
             return text
         return blanks[node]
 
     statements = [(term(s), term(p), term(o)) for s, p, o in graph]
     statements.sort()
     return statements
-
-
-def _literal(literal: Literal) -> str:
-    """A literal in N-Triples syntax."""
-    text = (
-        str(literal)
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-    if literal.language:
-        return f'"{text}"@{literal.language}'
-    if literal.datatype is not None:
-        return f'"{text}"^^<{literal.datatype}>'
-    return f'"{text}"'
 
 
 def _ntriples(statements: Iterable[Statement]) -> bytes:

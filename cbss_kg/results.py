@@ -176,6 +176,22 @@ def _xml_term(term: EncodedTerm) -> str:
     return f"<literal>{escape(term[1])}</literal>"
 
 
+def literal_text(literal: Literal) -> str:
+    """A literal in N-Triples syntax, its datatype kept as given (also a SPARQL literal)."""
+    text = (
+        str(literal)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+    if literal.language:
+        return f'"{text}"@{literal.language}'
+    if literal.datatype is not None:
+        return f'"{text}"^^<{literal.datatype}>'
+    return f'"{text}"'
+
+
 _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 

@@ -38,6 +38,7 @@ from rdflib.term import Node
 
 from cbss_kg.namespaces import SH
 from cbss_kg.queries import projection, tokenize
+from cbss_kg.results import literal_text
 
 INTERNAL = "urn:x-cbss-kg:shacl#"
 """Namespace of the names the compiled queries share with the engine that runs them."""
@@ -654,8 +655,8 @@ class _Compiler:
         if predicate == SH.pattern:
             flags = self.one(shape, SH.flags)
             return (
-                f"(!isBlank({term}) && COALESCE(<{MATCHES}>({term}, {_literal(parameter)}, "
-                f"{_literal(flags if flags is not None else Literal(''))}), false))"
+                f"(!isBlank({term}) && COALESCE(<{MATCHES}>({term}, {literal_text(parameter)}, "
+                f"{literal_text(flags if flags is not None else Literal(''))}), false))"
             )
         if predicate in (SH.minLength, SH.maxLength):
             limit = _integer(parameter, shape, predicate)
@@ -694,7 +695,7 @@ class _Compiler:
         tagged = f'(isLiteral({term}) && LANG({term}) != ""'
         if "*" in ranges:
             return tagged + ")"
-        listed = ", ".join(_literal(Literal(r)) for r in sorted(set(ranges)))
+        listed = ", ".join(literal_text(Literal(r)) for r in sorted(set(ranges)))
         lower = f"LCASE(LANG({term}))"
         return (
             f"{tagged} && ({lower} IN ({listed}) || "
@@ -1032,23 +1033,8 @@ def _term(node: Node, shape: Node | None) -> str:
     if isinstance(node, URIRef):
         return f"<{node}>"
     if isinstance(node, Literal):
-        return _literal(node)
+        return literal_text(node)
     raise UnsupportedShape("a blank node where a constant is expected", shape)
-
-
-def _literal(literal: Literal) -> str:
-    text = (
-        str(literal)
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-    if literal.language:
-        return f'"{text}"@{literal.language}'
-    if literal.datatype is not None:
-        return f'"{text}"^^<{literal.datatype}>'
-    return f'"{text}"'
 
 
 def _integer(node: Node | None, shape: Node, predicate: URIRef) -> int | None:
@@ -1120,7 +1106,7 @@ def run(
     of each focus node that a count or language result is about), which is what
     :func:`cbss_kg.findings.report_from_shacl` reads.
     """
-    bad = sorted({_literal(literal) for literal in store.literals() if not datatype_ok(literal)})
+    bad = sorted({literal_text(value) for value in store.literals() if not datatype_ok(value)})
     call = re.compile(re.escape(f"<{ILL_TYPED}>(") + r"(\?\w+)\)")
 
     def ill_typed(match: re.Match) -> str:

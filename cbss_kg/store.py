@@ -56,6 +56,7 @@ from cbss_kg.results import (
     QueryResult,
     decode,
     from_rows,
+    literal_text,
     write_boolean,
     write_select,
 )
@@ -673,22 +674,6 @@ class _Pool:
 # --- the store ----------------------------------------------------------------------------------
 
 
-def _literal_text(literal: Literal) -> str:
-    """A literal in N-Triples syntax."""
-    text = (
-        str(literal)
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-    if literal.language:
-        return f'"{text}"@{literal.language}'
-    if literal.datatype is not None:
-        return f'"{text}"^^<{literal.datatype}>'
-    return f'"{text}"'
-
-
 def _ox_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(node, URIRef):
         return ox.NamedNode(str(node))
@@ -1008,7 +993,7 @@ class LocalStore:
                     key = (str(node), node.language, datatype and str(datatype))
                     text = texts.get(key)
                     if text is None:
-                        text = texts[key] = _literal_text(node)
+                        text = texts[key] = literal_text(node)
                         fresh.append(node)
                     parts.append(text)
                 else:
