@@ -159,17 +159,20 @@ class Rule:
         )
 
 
-_TYPES = (
-    OWL.Class,
-    OWL.ObjectProperty,
-    OWL.DatatypeProperty,
-    RDF.Property,
+_CHARACTERISTICS = (
     OWL.FunctionalProperty,
     OWL.InverseFunctionalProperty,
     OWL.SymmetricProperty,
     OWL.AsymmetricProperty,
     OWL.TransitiveProperty,
     OWL.IrreflexiveProperty,
+)
+_TYPES = (
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    RDF.Property,
+    *_CHARACTERISTICS,
     OWL.AllDisjointClasses,
     OWL.Nothing,
 )
@@ -261,14 +264,6 @@ def _read_schema(graph: Graph) -> _Schema:
     return schema
 
 
-_CHARACTERISTICS = (
-    OWL.FunctionalProperty,
-    OWL.InverseFunctionalProperty,
-    OWL.SymmetricProperty,
-    OWL.AsymmetricProperty,
-    OWL.TransitiveProperty,
-    OWL.IrreflexiveProperty,
-)
 _ABOUT_PROPERTIES = (
     RDFS.domain,
     RDFS.range,

@@ -1425,6 +1425,7 @@ def documentation(site: Site) -> Callable[[str], str]:
     graph's own IRIs linked to this server's pages; rendered when first asked for (it reads the
     whole release for its examples, which start-up should not wait for) and then kept."""
     pages: dict[str, str] = {}
+    graphs: list[Graph] = []  # the ontology and the data, read once for every language
     lock = threading.Lock()
 
     def href(iri: str) -> str:
@@ -1433,8 +1434,10 @@ def documentation(site: Site) -> Callable[[str], str]:
     def page(lang: str) -> str:
         with lock:
             if lang not in pages:
-                ontology = _read_graph(site.release_dir / "ontology.ttl")
-                data = _read_graph(site.release_dir / "cbss-kg.ttl")
+                if not graphs:
+                    names = ("ontology.ttl", "cbss-kg.ttl")
+                    graphs.extend(_read_graph(site.release_dir / name) for name in names)
+                ontology, data = graphs
                 pages[lang] = docs.render_ontology_html(
                     ontology, data, lang=lang, href=href, diagram_href="/download/ontology.svg"
                 )

@@ -79,7 +79,7 @@ RELEASE_FILE = "cbss-kg.nq"
 """The release file the store loads: every named graph as N-Quads."""
 
 STARTUP_TIMEOUT = 60.0
-"""Seconds a new worker may take to start and load the graph."""
+"""Seconds the workers' loader may take to start and load the graph."""
 
 GRAPH_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
     "turtle": (ox.RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
