@@ -1,9 +1,10 @@
 """Documentation generated from the ontology itself: one HTML page and a class diagram in SVG.
 
-Both are pure functions from rdflib graphs to strings, so the build writes them into the release
-and the server can render them on request (``?lang=lv``) from the same graphs. Nothing here is
+Both are functions from the ontology's rdflib graph and the data to strings, so the build writes
+them into the release and the server can render them on request (``?lang=lv``). Nothing here is
 written by hand about a term: labels, definitions, hierarchy, domains and ranges come from the
-ontology; examples of use come from the data.
+ontology; examples of use and usage counts come from the data, asked as SPARQL of the store that
+holds it (the build's, the server's), so that a large graph is never copied into rdflib.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from cbss_kg import svg
 from cbss_kg.namespaces import CBSS, ONTOLOGY_IRI, PREFIXES, VANN
+from cbss_kg.store import LocalStore, StoreLoadError
 
 LANGUAGES = ("en", "lv")
 """The languages every page is written in; the first is the default."""
@@ -443,41 +445,118 @@ def _kind(ontology: Graph, term: URIRef) -> str | None:
     return None
 
 
-def _labels_of(graphs: Iterable[Graph], subject: Node) -> dict[str, str]:
-    """``skos:prefLabel`` by language, falling back to ``rdfs:label``, across the given graphs."""
+Select = Callable[[str], list[dict[str, Node]]]
+"""Runs a SPARQL SELECT over the instance data (the query's default graph) and returns its rows,
+each as variable name → term, unbound variables left out."""
+
+_LABELS = (SKOS.prefLabel, RDFS.label)
+"""Where a thing's name is read from, in order of preference."""
+
+_COUNTS = f"""SELECT ?p ?class ?datatype (COUNT(*) AS ?n) WHERE {{
+  {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o }} }}
+  BIND(IF(?p = <{RDF.type}> && isIRI(?o), ?o, "") AS ?class)
+  BIND(IF(isLiteral(?o) && lang(?o) = "", datatype(?o), "") AS ?datatype)
+}} GROUP BY ?p ?class ?datatype"""
+
+_FIRST = """SELECT ?s ?o WHERE {{
+  {{ SELECT DISTINCT ?s WHERE {{ {pattern} FILTER(isIRI(?s)) }} ORDER BY STR(?s) LIMIT {limit} }}
+  {pattern}
+}}"""
+
+_USE_PATTERNS = {
+    "class": "?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{term}> .",
+    "datatype": "?s ?p ?o FILTER(isLiteral(?o) && datatype(?o) = <{term}>)",
+}
+_PROPERTY_PATTERN = "?s <{term}> ?o ."
+
+
+class _Data:
+    """The instance data as the page needs it: usage counts, the first uses of a term and the
+    names of given things. Everything is asked as SPARQL, so that a large graph is read by the
+    store that holds it and only the answers come into Python."""
+
+    def __init__(self, select: Select) -> None:
+        self._select = select
+
+    def counts(self) -> dict[URIRef, int]:
+        """Triples using each IRI as predicate, as the class of an ``rdf:type`` triple, or as
+        the datatype of a literal (a plain literal is an ``xsd:string``, as in RDF 1.1)."""
+        counts: dict[URIRef, int] = defaultdict(int)
+        for row in self._select(_COUNTS):
+            number = int(row["n"])
+            for key in ("p", "class", "datatype"):
+                if isinstance(row.get(key), URIRef):
+                    counts[row[key]] += number
+        return counts
+
+    def first_uses(self, term: URIRef, kind: str) -> list[tuple[URIRef, Node | None]]:
+        """Up to :data:`EXAMPLES_PER_TERM` uses of ``term``, one per subject, chosen stably:
+        the first subjects by IRI, each with its first value (none for a class)."""
+        pattern = _USE_PATTERNS.get(kind, _PROPERTY_PATTERN).format(term=term)
+        rows = self._select(_FIRST.format(pattern=pattern, limit=EXAMPLES_PER_TERM))
+        values: dict[URIRef, list[Node]] = defaultdict(list)
+        for row in rows:
+            values[row["s"]].extend([row["o"]] if "o" in row else [])
+        sort_key = (lambda node: str(node)) if kind == "datatype" else (lambda node: node.n3())
+        return [
+            (subject, min(values[subject], key=sort_key) if kind != "class" else None)
+            for subject in sorted(values, key=str)
+        ]
+
+    def texts(self, iris: Iterable[URIRef]) -> dict[URIRef, dict[URIRef, dict[str, str]]]:
+        """The labels of ``iris``: IRI → label property → language → text (the smallest if
+        several), asked in batches so that no query grows with the page."""
+        found: dict[URIRef, dict[URIRef, dict[str, list[str]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list)))
+        wanted = sorted(set(iris), key=str)
+        predicates = " ".join(f"<{p}>" for p in _LABELS)
+        for start in range(0, len(wanted), _BATCH):
+            values = " ".join(f"<{iri}>" for iri in wanted[start : start + _BATCH])
+            for row in self._select(
+                f"SELECT ?s ?p ?text WHERE {{ VALUES ?s {{ {values} }} "
+                f"VALUES ?p {{ {predicates} }} ?s ?p ?text FILTER(isLiteral(?text)) }}"
+            ):
+                found[row["s"]][row["p"]][row["text"].language or ""].append(str(row["text"]))
+        return {
+            iri: {p: {language: min(texts) for language, texts in sorted(by_language.items())}
+                  for p, by_language in by_predicate.items()}
+            for iri, by_predicate in found.items()
+        }
+
+
+_BATCH = 400
+"""IRIs whose labels one query asks for."""
+
+
+def _graph_select(data: Graph) -> Select:
+    """A :data:`Select` over an rdflib graph: run by pyoxigraph, or by rdflib when the graph
+    holds a term pyoxigraph cannot."""
+    try:
+        store = LocalStore.from_dataset(data)
+    except StoreLoadError:
+        def select(text: str) -> list[dict[str, Node]]:
+            return [{str(k): v for k, v in row.asdict().items()} for row in data.query(text)]
+
+        return select
+    return store.rows
+
+
+def _labels_of(tables: Iterable[Callable[[URIRef, URIRef], dict[str, str]]],
+               subject: Node) -> dict[str, str]:
+    """``skos:prefLabel`` by language, falling back to ``rdfs:label``, across the given sources
+    of texts (each: subject, predicate → language → text), the first source first."""
     labels: dict[str, str] = {}
-    for predicate in (SKOS.prefLabel, RDFS.label):
-        for graph in graphs:
-            for language, text in _texts(graph, subject, predicate).items():
+    if not isinstance(subject, URIRef):
+        return labels
+    for predicate in _LABELS:
+        for table in tables:
+            for language, text in table(subject, predicate).items():
                 labels.setdefault(language, text)
     return labels
 
 
-def _examples(data: Graph, ontology: Graph, term: URIRef, kind: str) -> tuple[Example, ...]:
-    """Up to :data:`EXAMPLES_PER_TERM` uses of ``term`` in the data, chosen stably by IRI."""
-    graphs = (data, ontology)
-    if kind == "class":
-        subjects = sorted({s for s in data.subjects(RDF.type, term) if isinstance(s, URIRef)},
-                          key=str)
-        return tuple(Example(s, _labels_of(graphs, s)) for s in subjects[:EXAMPLES_PER_TERM])
-    if kind == "datatype":
-        uses = sorted({(s, o) for s, _, o in data.triples((None, None, None))
-                       if isinstance(o, Literal) and o.datatype == term
-                       and isinstance(s, URIRef)}, key=lambda so: (str(so[0]), str(so[1])))
-    else:
-        uses = sorted({(s, o) for s, o in data.subject_objects(term) if isinstance(s, URIRef)},
-                      key=lambda so: (str(so[0]), so[1].n3()))
-    examples = []
-    seen: set[URIRef] = set()
-    for subject, value in uses:
-        if subject in seen:
-            continue
-        seen.add(subject)
-        examples.append(Example(subject, _labels_of(graphs, subject), value,
-                                _labels_of(graphs, value) if isinstance(value, URIRef) else {}))
-        if len(examples) == EXAMPLES_PER_TERM:
-            break
-    return tuple(examples)
+def _iris_of(graph: Graph) -> set[URIRef]:
+    return {node for triple in graph for node in triple if isinstance(node, URIRef)}
 
 
 def _header(ontology: Graph, iri: URIRef) -> tuple[tuple[str, tuple[Node, ...]], ...]:
@@ -501,7 +580,7 @@ def _header(ontology: Graph, iri: URIRef) -> tuple[tuple[str, tuple[Node, ...]],
     return tuple(rows)
 
 
-def _reused(ontology: Graph, data: Graph, terms: tuple[Term, ...],
+def _reused(counts: dict[URIRef, int], terms: tuple[Term, ...],
             namespace: str) -> tuple[Vocabulary, ...]:
     """Group every outside term the ontology refers to or the data uses by its vocabulary."""
     used_by: dict[URIRef, set[URIRef]] = defaultdict(set)
@@ -517,13 +596,6 @@ def _reused(ontology: Graph, data: Graph, terms: tuple[Term, ...],
         refer((*term.supers, *term.equivalents, *term.domains, *term.ranges), term.iri)
         if term.base_datatype is not None:
             refer((Expression(iri=term.base_datatype),), term.iri)
-    counts: dict[URIRef, int] = defaultdict(int)
-    for _, predicate, value in data:
-        counts[predicate] += 1
-        if predicate == RDF.type and isinstance(value, URIRef):
-            counts[value] += 1
-        elif isinstance(value, Literal) and value.datatype is not None:
-            counts[value.datatype] += 1
     grouped: dict[str, list[ReusedTerm]] = defaultdict(list)
     for iri in sorted(set(used_by) | set(counts), key=str):
         prefix = _namespace_of(iri)
@@ -539,21 +611,24 @@ def _reused(ontology: Graph, data: Graph, terms: tuple[Term, ...],
     )
 
 
-def describe_ontology(ontology: Graph, data: Graph | None = None) -> OntologyDoc:
+def describe_ontology(ontology: Graph, data: Graph | Select | None = None) -> OntologyDoc:
     """Gather what the documentation shows: header, local terms, reused vocabularies, examples.
 
     Args:
         ontology: the ontology graph (``graph:ontology``).
-        data: the instance data (for example the union of all graphs); triples also in the
-            ontology are not counted as data.
+        data: the instance data: a graph (for example the union of all graphs; triples also in
+            the ontology are not counted as data), or a :data:`Select` over the data as a store
+            holds it, which a large graph needs.
     """
     iri = _ontology_iri(ontology)
     namespace, prefix = _namespace(ontology, iri)
-    instance_data = Graph()
-    if data is not None:
-        for triple in data:
+    if data is None or isinstance(data, Graph):
+        instance_data = Graph()
+        for triple in data if data is not None else ():
             if triple not in ontology:
                 instance_data.add(triple)
+        data = _graph_select(instance_data)
+    found = _Data(data)
 
     candidates = sorted(
         {s for s in ontology.subjects() if _is_local(ontology, s, iri, namespace) and s != iri},
@@ -572,6 +647,20 @@ def describe_ontology(ontology: Graph, data: Graph | None = None) -> OntologyDoc
                 for named in _named_members(ontology, node):
                     range_of[named].append(term)
 
+    uses = {term: found.first_uses(term, kinds[term]) for term in local}
+    named = _iris_of(ontology) | {
+        node for pairs in uses.values() for pair in pairs for node in pair
+        if isinstance(node, URIRef)
+    }
+    data_texts = found.texts(named)
+
+    def in_ontology(subject: URIRef, predicate: URIRef) -> dict[str, str]:
+        return _texts(ontology, subject, predicate)
+
+    def in_data(subject: URIRef, predicate: URIRef) -> dict[str, str]:
+        return data_texts.get(subject, {}).get(predicate, {})
+
+    from_data, from_ontology = (in_data, in_ontology), (in_ontology, in_data)
     terms = []
     for term in local:
         kind = kinds[term]
@@ -604,15 +693,16 @@ def describe_ontology(ontology: Graph, data: Graph | None = None) -> OntologyDoc
             facets=tuple(sorted(facets, key=lambda f: (str(f[0]), str(f[1])))),
             deprecated=any(bool(v.toPython()) for v in ontology.objects(term, OWL.deprecated)
                            if isinstance(v, Literal)),
-            examples=_examples(instance_data, ontology, term, kind),
+            examples=tuple(Example(subject, _labels_of(from_data, subject), value,
+                                   _labels_of(from_data, value))
+                           for subject, value in uses[term]),
         ))
     terms_tuple = tuple(terms)
     labels: dict[URIRef, dict[str, str]] = {}
-    for subject in set(ontology.subjects()) | set(instance_data.subjects()):
-        if isinstance(subject, URIRef):
-            found = _labels_of((ontology, instance_data), subject)
-            if found:
-                labels[subject] = found
+    for subject in named:
+        labelled = _labels_of(from_ontology, subject)
+        if labelled:
+            labels[subject] = labelled
     return OntologyDoc(
         iri=iri,
         titles=_texts(ontology, iri, DCTERMS.title) or _texts(ontology, iri, RDFS.label),
@@ -622,7 +712,7 @@ def describe_ontology(ontology: Graph, data: Graph | None = None) -> OntologyDoc
         namespace=namespace,
         prefix=prefix,
         terms=terms_tuple,
-        vocabularies=_reused(ontology, instance_data, terms_tuple, namespace),
+        vocabularies=_reused(found.counts(), terms_tuple, namespace),
         labels=labels,
     )
 

@@ -5,6 +5,7 @@ Nothing here prints; the CLI renders what these functions return.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -138,9 +139,7 @@ def build(project: Project, out: Path, *, engine: str = "auto") -> BuildResult:
         out,
         base_iri=project.base_iri,
         version=__version__,
-        documents=release_documents(
-            project, sources, queries=queries, store=store, union=union
-        ),
+        documents=release_documents(project, sources, queries=queries, store=store),
     )
     return BuildResult(out, report, files, stats.asserted, stats.inferred)
 
@@ -148,11 +147,12 @@ def build(project: Project, out: Path, *, engine: str = "auto") -> BuildResult:
 def documents(project: Project, sources: Sources, *, lang: str = "en") -> dict[str, str]:
     """The generated pages and pictures in ``lang`` by file name: the ontology's documentation and
     class diagram, and the pictures drawn from ``queries/views``."""
+    store = local_store(sources)
     drawn = pictures.render_pictures(
-        sources.dataset, catalog(project), languages=(lang,), run=_views_in(local_store(sources))
+        sources.dataset, catalog(project), languages=(lang,), run=_views_in(store)
     )
     return {
-        **_ontology_documents(sources, lang),
+        **_ontology_documents(sources, lang, store),
         **{name: drawn[pictures.file_name(name, lang)] for name in pictures.PICTURES},
     }
 
@@ -163,21 +163,21 @@ def release_documents(
     *,
     queries: Mapping[str, Query] | None = None,
     store: LocalStore | None = None,
-    union: Graph | None = None,
 ) -> dict[str, str]:
     """The documents a release carries: :func:`documents` in English, and the pictures in every
     language of the pages (``timeline.svg`` in English, ``timeline.lv.svg`` in Latvian).
 
-    ``queries`` is the project's catalogue, ``store`` a :func:`local_store` of ``sources`` and
-    ``union`` their union, when the caller has them already.
+    ``queries`` is the project's catalogue and ``store`` a :func:`local_store` of ``sources``,
+    when the caller has them already.
     """
+    store = store if store is not None else local_store(sources)
     return {
-        **_ontology_documents(sources, "en", union),
+        **_ontology_documents(sources, "en", store),
         **pictures.render_pictures(
             sources.dataset,
             catalog(project) if queries is None else queries,
             languages=pictures.LANGUAGES,
-            run=_views_in(store if store is not None else local_store(sources)),
+            run=_views_in(store),
         ),
     }
 
@@ -193,13 +193,23 @@ def _views_in(store: LocalStore | None) -> Callable[[Query], list[dict]] | None:
     return run
 
 
-def _ontology_documents(sources: Sources, lang: str, union: Graph | None = None) -> dict[str, str]:
+def _ontology_documents(sources: Sources, lang: str, store: LocalStore | None) -> dict[str, str]:
     return {
         "ontology.html": docs.render_ontology_html(
-            sources.ontology, sources.union() if union is None else union, lang=lang
+            sources.ontology, _instance_data(sources, store), lang=lang
         ),
         "ontology.svg": docs.render_class_diagram(sources.ontology, lang=lang),
     }
+
+
+def _instance_data(sources: Sources, store: LocalStore | None) -> Graph | docs.Select:
+    """The data the documentation draws its examples and counts from: the graphs other than the
+    ontology's, read in ``store`` when there is one (a large graph is never copied into rdflib),
+    else the union of the sources."""
+    if store is None:
+        return sources.union()
+    graphs = [str(g.identifier) for g in sources.named_graphs() if g.identifier != ONTOLOGY_GRAPH]
+    return functools.partial(store.rows, graphs=graphs)
 
 
 def write_documents(project: Project, out: Path, *, lang: str = "en") -> list[Path]:

@@ -37,6 +37,7 @@ from typing import Any
 import uvicorn
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
+from rdflib.term import Node
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -49,7 +50,7 @@ from starlette.routing import Route
 from cbss_kg import __version__, docs, gsp, jsonld
 from cbss_kg.config import Project
 from cbss_kg.jsonld import JsonLdError
-from cbss_kg.namespaces import ID, ONTOLOGY_IRI
+from cbss_kg.namespaces import GRAPH, ID, ONTOLOGY_IRI
 from cbss_kg.queries import ParameterError, Query, bind, load_catalog, tokenize
 from cbss_kg.queries import query_form as _form
 from cbss_kg.remote import RemoteStore
@@ -1420,26 +1421,32 @@ def create_app(
     return app
 
 
-def documentation(site: Site) -> Callable[[str], str]:
+def documentation(site: Site, store: EmbeddedStore | RemoteStore) -> Callable[[str], str]:
     """The ontology's generated documentation (:mod:`cbss_kg.docs`) in a language, with the
-    graph's own IRIs linked to this server's pages; rendered when first asked for (it reads the
-    whole release for its examples, which start-up should not wait for) and then kept."""
+    graph's own IRIs linked to this server's pages; rendered when first asked for (its examples
+    and counts are asked of the store over every asserted graph but the ontology's, which
+    start-up should not wait for) and then kept."""
     pages: dict[str, str] = {}
-    graphs: list[Graph] = []  # the ontology and the data, read once for every language
+    ontology: list[Graph] = []  # read once for every language
     lock = threading.Lock()
+    unasserted = {str(GRAPH["inferred"]), str(GRAPH["ontology"])}
+    data = [iri for iri in site.graphs if iri not in unasserted]
 
     def href(iri: str) -> str:
         return site.local_path(iri) or iri
 
+    def select(text: str) -> list[dict[str, Node]]:
+        result = store.query(text, timeout=None, union_default_graph=False, default_graphs=data)
+        return [{name: term for name, term in row.items() if term is not None}
+                for row in result.rows]
+
     def page(lang: str) -> str:
         with lock:
             if lang not in pages:
-                if not graphs:
-                    names = ("ontology.ttl", "cbss-kg.ttl")
-                    graphs.extend(_read_graph(site.release_dir / name) for name in names)
-                ontology, data = graphs
+                if not ontology:
+                    ontology.append(_read_graph(site.release_dir / "ontology.ttl"))
                 pages[lang] = docs.render_ontology_html(
-                    ontology, data, lang=lang, href=href, diagram_href="/download/ontology.svg"
+                    ontology[0], select, lang=lang, href=href, diagram_href="/download/ontology.svg"
                 )
             return pages[lang]
 
@@ -1469,7 +1476,7 @@ def run(
     catalog = load_catalog(project, check_syntax=check_syntax)
     try:
         site = load_site(store, release, settings, catalog)
-        app = create_app(store, site, ontology_page=ontology_page or documentation(site))
+        app = create_app(store, site, ontology_page=ontology_page or documentation(site, store))
         log.info("serving %d statements from %s", site.triples, store_url or release)
         config = uvicorn.Config(
             app,

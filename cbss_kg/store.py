@@ -18,6 +18,7 @@ This is the only module that imports pyoxigraph.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import signal
@@ -1097,16 +1098,23 @@ class LocalStore:
         *,
         functions: Mapping[str, Callable[..., Node | None]] | None = None,
         union: bool = False,
+        graphs: Sequence[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        limit: int | None = None,
     ) -> tuple[tuple[str, ...], list[tuple[Node | None, ...]]]:
         """Run a SELECT query: the names of its variables and its rows, as :meth:`select` gives
-        them. ``prefixes`` may be used in the query without being declared.
+        them. ``prefixes`` may be used in the query without being declared. ``graphs`` makes
+        the default graph those named graphs merged (instead of ``union``'s all of them).
+        With ``limit`` at most that many rows are read: pyoxigraph computes solutions as they
+        are asked for, so a query that needs no sorting or grouping stops there.
 
         Raises:
             QuerySyntaxError: the query does not parse.
             QueryError: it failed while running.
         """
         options: dict = {"use_default_graph_as_union": union}
+        if graphs is not None:
+            options["default_graph"] = [ox.NamedNode(name) for name in graphs]
         if prefixes:
             options["prefixes"] = dict(prefixes)
         if functions:
@@ -1120,7 +1128,7 @@ class LocalStore:
             rdflib_term = self._rdflib
             return tuple(v.value for v in solutions.variables), [
                 tuple(None if term is None else rdflib_term(term) for term in solution)
-                for solution in solutions
+                for solution in itertools.islice(solutions, limit)
             ]
         except SyntaxError as error:
             raise QuerySyntaxError(str(error).strip()) from None
@@ -1128,11 +1136,19 @@ class LocalStore:
             raise QueryError(str(error).strip()) from None
 
     def rows(
-        self, text: str, *, union: bool = False, prefixes: Mapping[str, str] | None = None
+        self,
+        text: str,
+        *,
+        union: bool = False,
+        graphs: Sequence[str] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Node]]:
         """Run a SELECT query: each row as variable name → term, unbound variables left out
         (see :meth:`solutions`)."""
-        variables, rows = self.solutions(text, union=union, prefixes=prefixes)
+        variables, rows = self.solutions(
+            text, union=union, graphs=graphs, prefixes=prefixes, limit=limit
+        )
         return [
             {name: term for name, term in zip(variables, row, strict=True) if term is not None}
             for row in rows

@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from html5rdf import HTMLParser
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from cbss_kg import docs
 from cbss_kg.config import Project
-from cbss_kg.load import Sources, load_project
+from cbss_kg.load import ONTOLOGY_GRAPH, Sources, load_project
 from cbss_kg.namespaces import CBSS, ONTOLOGY_IRI
+from cbss_kg.store import LocalStore
 
 SVG = "{http://www.w3.org/2000/svg}"
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
@@ -160,10 +161,7 @@ def test_examples_are_uses_found_in_the_data(
     ontology: Graph, data: Graph, page: tuple[str, ET.Element]
 ) -> None:
     _, root = page
-    instance_data = Graph()
-    for triple in data:
-        if triple not in ontology:
-            instance_data.add(triple)
+    instance_data = instance_triples(ontology, data)
     used_classes = 0
     for term in local_terms(ontology):
         if (term, RDF.type, OWL.Class) not in ontology:
@@ -180,6 +178,64 @@ def test_examples_are_uses_found_in_the_data(
         assert 1 <= len(shown) <= docs.EXAMPLES_PER_TERM
         assert set(shown) <= instances
     assert used_classes, "no class of the ontology is used in the data"
+
+
+def instance_triples(ontology: Graph, data: Graph) -> Graph:
+    found = Graph()
+    for triple in data:
+        if triple not in ontology:
+            found.add(triple)
+    return found
+
+
+def test_examples_are_the_first_uses_by_iri_and_counts_every_use(
+    ontology: Graph, data: Graph
+) -> None:
+    """Read independently of the page's SPARQL: the first subjects by IRI, each with its
+    smallest value, and usage counts over every triple of the data."""
+    instances = instance_triples(ontology, data)
+    doc = docs.describe_ontology(ontology, data)
+    checked = 0
+    for term in doc.terms:
+        if term.kind == "class":
+            subjects = sorted({s for s in instances.subjects(RDF.type, term.iri)
+                               if isinstance(s, URIRef)}, key=str)
+            expected = [(s, None) for s in subjects[: docs.EXAMPLES_PER_TERM]]
+        elif term.kind.endswith("property"):
+            uses = sorted(((s, o) for s, o in instances.subject_objects(term.iri)
+                           if isinstance(s, URIRef)), key=lambda so: (str(so[0]), so[1].n3()))
+            first = {}
+            for subject, value in uses:
+                first.setdefault(subject, value)
+            expected = list(first.items())[: docs.EXAMPLES_PER_TERM]
+        else:
+            continue
+        assert [(e.subject, e.value) for e in term.examples] == expected, term.iri
+        checked += bool(expected)
+    assert checked > 10
+    counts = {reused.iri: reused.data_triples
+              for vocabulary in doc.vocabularies for reused in vocabulary.terms}
+    assert counts[RDF.type] == len(list(instances.triples((None, RDF.type, None))))
+    assert counts[SKOS.prefLabel] == len(list(instances.triples((None, SKOS.prefLabel, None))))
+    plain = [o for o in instances.objects() if isinstance(o, Literal)
+             and o.language is None and o.datatype in (None, XSD.string)]
+    assert plain and counts[XSD.string] == len(plain)
+
+
+def test_data_read_in_a_store_gives_the_same_documentation(
+    sources: Sources, ontology: Graph, data: Graph
+) -> None:
+    """The build reads the data where its store holds it (a large graph is never copied into
+    rdflib); the page must be the one the graph gives."""
+    store = LocalStore.from_dataset(sources.dataset)
+    graphs = [str(g.identifier) for g in sources.named_graphs() if g.identifier != ONTOLOGY_GRAPH]
+
+    def select(text: str) -> list[dict]:
+        return store.rows(text, graphs=graphs)
+
+    assert docs.describe_ontology(ontology, select) == docs.describe_ontology(ontology, data)
+    empty = docs.describe_ontology(ontology, lambda text: [])
+    assert not any(term.examples for term in empty.terms), "a counter-example: no data, no uses"
 
 
 def test_an_extra_term_gets_an_entry_and_a_box(ontology: Graph, data: Graph) -> None:

@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 from conftest_server import REPO
+from html5rdf import HTMLParser
 from rdflib import Dataset, URIRef
 
 from cbss_kg.config import Project
@@ -61,6 +62,30 @@ def test_the_ontology_page(project_server):
     page = project_server.get("/ontology", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert 'id="State"' in page.text or 'id="state"' in page.text.lower()
+
+
+def uses_shown(html: str) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """The examples of each term (their first links) and the usage counts of reused terms."""
+    root = HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+    examples = {}
+    for article in root.iter("article"):
+        for ul in article.iter("ul"):
+            if ul.get("class") == "examples":
+                examples[article.get("id")] = [li.find("a").get("href") for li in ul.iter("li")]
+    counts = [(row[0].find("a").get("href"), row[1].text) for row in root.iter("tr")
+              if len(row) > 1 and row[0].find("a") is not None]
+    return examples, counts
+
+
+def test_the_ontology_page_shows_the_uses_the_release_page_shows(project_server):
+    """The server asks its store for the examples and counts; they must be the build's own
+    (which reads the sources), with the graph's IRIs as this server's paths."""
+    served = uses_shown(project_server.get("/ontology", headers={"Accept": "text/html"}).text)
+    built = uses_shown((project_server.release / "ontology.html").read_text(encoding="utf-8"))
+    local = {term: [href.replace(BASE[:-1], "", 1) for href in hrefs]
+             for term, hrefs in built[0].items()}
+    assert len(served[0]) > 10 and served[0] == local
+    assert len(served[1]) > 10 and served[1] == built[1]
 
 
 def test_every_named_query_answers_like_the_store(project_server, competency_questions):
