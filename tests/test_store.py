@@ -24,6 +24,7 @@ from cbss_kg.config import Project
 from cbss_kg.queries import Query, bind, load_catalog
 from cbss_kg.store import (
     EmbeddedStore,
+    LocalStore,
     NotAcceptable,
     QueryError,
     QueryRejected,
@@ -691,3 +692,33 @@ def test_reserialize_refuses_an_unknown_format_or_bad_text() -> None:
         reserialize(_NQUADS, "n3", {})
     with pytest.raises(ValueError, match="not N-Quads"):
         reserialize(b"<http://e.org/a> <http://e.org/p> .\n", "turtle", {})
+
+
+# The in-process store the pipeline's stages share ----------------------------------------------
+
+
+@pytest.fixture()
+def local_store() -> LocalStore:
+    dataset = Dataset()
+    for name, count in (("a", 3), ("b", 2)):
+        graph = dataset.graph(URIRef(GRAPH + name))
+        for n in range(count):
+            graph.add((URIRef(f"{ID}thing/{name}{n}"), URIRef(ID + "p"), Literal(n)))
+    return LocalStore.from_dataset(dataset)
+
+
+def test_local_store_reads_the_named_graphs_it_is_given_as_the_default_graph(local_store):
+    query = "SELECT ?s WHERE { ?s ?p ?o }"
+    assert local_store.rows(query) == []  # the default graph itself holds nothing
+    assert len(local_store.rows(query, union=True)) == 5
+    only_b = local_store.rows(query, graphs=[GRAPH + "b"])
+    assert sorted(str(row["s"]) for row in only_b) == [f"{ID}thing/b0", f"{ID}thing/b1"]
+    assert len(local_store.rows(query, graphs=[GRAPH + "a", GRAPH + "b"])) == 5
+
+
+def test_local_store_reads_no_more_rows_than_the_limit(local_store):
+    query = "SELECT ?s WHERE { ?s ?p ?o }"
+    assert len(local_store.rows(query, union=True, limit=2)) == 2
+    assert len(local_store.rows(query, union=True, limit=10)) == 5
+    everything = {str(row["s"]) for row in local_store.rows(query, union=True)}
+    assert {str(row["s"]) for row in local_store.rows(query, union=True, limit=3)} < everything
