@@ -14,6 +14,7 @@ named with its source.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,6 +32,9 @@ Row = Mapping[str, Node]
 """One solution of a view: variable name → RDF term; an unbound variable is absent."""
 
 LANGUAGES = ("en", "lv")
+
+MAX_ROWS = 2_000
+"""Rows a picture is drawn from at most: beyond that its marks could not be told apart."""
 
 PICTURES = {
     "timeline.svg": "timeline",
@@ -89,6 +93,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "legend_participation": "took part",
         "ended_by": "ended by",
         "no_dates": "no dates given",
+        "too_many_title": "{picture}: too many rows to draw",
+        "too_many_desc": "The graph has more than {limit} rows for this picture, too many to "
+        "draw legibly. The view queries/views/{view}.rq gives them as a table.",
     },
     "lv": {
         "timeline_title": "Padomes vēsture",
@@ -139,6 +146,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "legend_participation": "piedalījās",
         "ended_by": "beigu iemesls",
         "no_dates": "datumi nav norādīti",
+        "too_many_title": "{picture}: pārāk daudz rindu, lai attēlotu",
+        "too_many_desc": "Grafā šim attēlam ir vairāk nekā {limit} rindu, pārāk daudz, lai "
+        "tās salasāmi attēlotu. Skats queries/views/{view}.rq tās dod kā tabulu.",
     },
 }
 
@@ -329,13 +339,15 @@ class _Legend:
 # Rows from views ------------------------------------------------------------------------------
 
 
-def view_rows(data: Dataset | Graph, view: Query,
-              params: Mapping[str, str] | None = None) -> list[dict[str, Node]]:
+def view_rows(data: Dataset | Graph, view: Query, params: Mapping[str, str] | None = None, *,
+              limit: int | None = None) -> list[dict[str, Node]]:
     """Run a view with rdflib over ``data`` (a dataset whose default graph is the union of its
-    named graphs, as :func:`cbss_kg.load.load_project` gives) with its parameters bound."""
+    named graphs, as :func:`cbss_kg.load.load_project` gives) with its parameters bound; with
+    ``limit``, at most that many rows are read (rdflib gives them as it finds them)."""
     bindings = bind(view, params or {})
     result = data.query(view.text, initBindings=bindings)
-    return [{str(k): v for k, v in row.asdict().items()} for row in result]
+    return [{str(k): v for k, v in row.asdict().items()}
+            for row in itertools.islice(result, limit)]
 
 
 class MissingView(LookupError):
@@ -344,11 +356,16 @@ class MissingView(LookupError):
 
 def render_pictures(data: Dataset, catalog: Mapping[str, Query], *,
                     languages: Sequence[str] = ("en",),
-                    run: Callable[[Query], Sequence[Row]] | None = None) -> dict[str, str]:
+                    run: Callable[[Query, int], Sequence[Row]] | None = None) -> dict[str, str]:
     """Draw every picture from ``data`` with the views of ``catalog`` in each of ``languages``
     (each view runs once): release file name (:func:`file_name`) → SVG text. The views run with
     rdflib (:func:`view_rows`), or with ``run``, which gives a view's rows from a store holding
-    ``data``.
+    ``data``: ``run(view, limit)`` reads at most ``limit`` rows.
+
+    A view is read up to :data:`MAX_ROWS` + 1 rows: one that gives more than :data:`MAX_ROWS`
+    has, under the same file names, a picture saying it is too large to draw
+    (:func:`too_many_svg`), so a large graph costs neither the time to run the whole view nor
+    that to draw it.
 
     Raises:
         MissingView: ``queries/views/<view>.rq`` is not in the catalogue.
@@ -359,10 +376,42 @@ def render_pictures(data: Dataset, catalog: Mapping[str, Query], *,
                               "which the project does not have")
     drawn = {}
     for name, view in PICTURES.items():
-        rows = view_rows(data, catalog[view]) if run is None else run(catalog[view])
+        query = catalog[view]
+        rows = (view_rows(data, query, limit=MAX_ROWS + 1) if run is None
+                else run(query, MAX_ROWS + 1))
         for lang in languages:
-            drawn[file_name(name, lang)] = RENDERERS[view](rows, lang=_check_lang(lang))
+            drawn[file_name(name, lang)] = (too_many_svg(view, rows, lang=lang)
+                                            if len(rows) > MAX_ROWS
+                                            else render_view(view, rows, lang=lang))
     return drawn
+
+
+def too_many_svg(view: str, rows: Iterable[Row], *, lang: str = "en") -> str:
+    """The picture of ``view`` when it gives more than :data:`MAX_ROWS` rows: a short text
+    saying so and where the rows are to be had. ``rows`` (any of them) are read only for the
+    name of the organisation a membership chart is of."""
+    _check_lang(lang)
+    words = _WORDS[lang]
+    if view == "membership":
+        organisation = min((_text(row, "organisation", lang) or _curie(row["organisation"])
+                            for row in rows if "organisation" in row), default="")
+        picture = words["membership_title"].format(organisation=organisation)
+    else:
+        picture = words[f"{view}_title"]
+    limit = f"{MAX_ROWS:,}" if lang == "en" else str(MAX_ROWS)
+    title = words["too_many_title"].format(picture=picture)
+    desc = words["too_many_desc"].format(limit=limit, view=view)
+    width = 720.0
+    document = svg.Document(width, 100, ident=view, lang=lang, title=title, desc=desc)
+    y = 32.0
+    for line in _fit(title, 20, width - 40, bold=True):
+        svg.add(document.root, "text", {"x": 20, "y": y, "class": "heading"}, line)
+        y += _HEADING_LINE
+    for line in _fit(desc, 13, width - 40):
+        svg.add(document.root, "text", {"x": 20, "y": y + 4, "class": "subheading"}, line)
+        y += 20
+    document.resize(width, y + 12)
+    return document.to_string()
 
 
 def file_name(name: str, lang: str) -> str:
@@ -1111,7 +1160,19 @@ RENDERERS: dict[str, Callable[..., str]] = {
 """View name → the function drawing its rows (``rows, *, lang``)."""
 
 
-def render_view(view: str, rows: Sequence[Row], *, lang: str = "en", **options: object) -> str:
+def render_view(view: str, rows: Iterable[Row], *, lang: str = "en", **options: object) -> str:
     """Draw the picture of ``view`` from rows however they were obtained (rdflib or a store);
-    ``options`` go to the renderer (``highlight=`` an IRI for participation and membership)."""
-    return RENDERERS[view](rows, lang=lang, **options)
+    ``options`` go to the renderer (``highlight=`` an IRI for participation and membership).
+
+    The views give their rows in no order (sorting would keep a store from stopping at
+    :data:`MAX_ROWS`), so they are put in one order here first: the picture depends on the
+    set of rows only."""
+    return RENDERERS[view](sorted(rows, key=_row_key), lang=lang, **options)
+
+
+def _row_key(row: Row) -> list[tuple[str, str, str, str, str]]:
+    """A row's place in the one order: its variables with each term's kind, text, datatype and
+    language."""
+    return sorted((name, type(term).__name__, str(term),
+                   str(getattr(term, "datatype", None) or ""),
+                   getattr(term, "language", None) or "") for name, term in row.items())

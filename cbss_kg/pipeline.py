@@ -182,13 +182,14 @@ def release_documents(
     }
 
 
-def _views_in(store: LocalStore | None) -> Callable[[Query], list[dict]] | None:
-    """A view runner for :func:`pictures.render_pictures` on ``store`` (None: rdflib runs them)."""
+def _views_in(store: LocalStore | None) -> Callable[[Query, int | None], list[dict]] | None:
+    """A view runner for :func:`pictures.render_pictures` on ``store`` (None: rdflib runs them):
+    a view's rows, at most ``limit`` of them."""
     if store is None:
         return None
 
-    def run(view: Query) -> list[dict]:
-        return store.rows(inline_bindings(view.text, bind(view, {})), union=True)
+    def run(view: Query, limit: int | None) -> list[dict]:
+        return store.rows(inline_bindings(view.text, bind(view, {})), union=True, limit=limit)
 
     return run
 

@@ -156,6 +156,104 @@ def test_pictures_in_every_language(sources: Sources, catalog: dict[str, Query],
             assert both[pictures.file_name(name, lang)] == drawn[(view, lang)]
 
 
+# Views too large to draw ----------------------------------------------------------------------
+
+
+class Views:
+    """A store's view runner over rows at hand: gives at most the rows it is asked for and
+    records what each view was asked for."""
+
+    def __init__(self, rows: dict[str, list[dict]]) -> None:
+        self.rows = rows
+        self.asked: list[tuple[str, int]] = []
+
+    def __call__(self, view: Query, limit: int) -> list[dict]:
+        self.asked.append((view.name, limit))
+        return self.rows[view.name][:limit]
+
+
+def many_rows(view: str, count: int) -> list[dict]:
+    """``count`` distinct rows of ``view``, each a thing of its own."""
+    if view == "timeline":
+        return [row(item=ID[f"event/e{n}"], lane="council", part="start",
+                    date=date("2001-05-02"), label_en=f"Meeting {n}") for n in range(count)]
+    if view == "membership":
+        return [row(organisation=COUNCIL, organisation_en="Council of the Baltic Sea States",
+                    membership=ID[f"membership/m{n}"], member=ID[f"state/s{n}"],
+                    member_en=f"State {n}", part="start", date=date("1992")) for n in range(count)]
+    return [row(state=ID[f"state/s{n // 50}"], state_en=f"State {n // 50}",
+                project=ID[f"project/p{n % 50}"], project_en=f"Project {n % 50}",
+                source=GRAPH["source/a"]) for n in range(count)]
+
+
+def test_a_view_with_too_many_rows_gives_a_picture_saying_so(catalog: dict[str, Query]) -> None:
+    views = Views({view: many_rows(view, 3 * pictures.MAX_ROWS)
+                   for view in pictures.PICTURES.values()})
+    drawn = pictures.render_pictures(Dataset(), catalog, languages=pictures.LANGUAGES, run=views)
+    assert sorted(views.asked) == [(view, pictures.MAX_ROWS + 1)
+                                   for view in sorted(pictures.PICTURES.values())]
+    assert set(drawn) == {pictures.file_name(name, lang)
+                          for name in pictures.PICTURES for lang in pictures.LANGUAGES}
+    limits = {"en": "more than 2,000 rows", "lv": "vairāk nekā 2000 rindu"}
+    too_many = {"en": "too many", "lv": "pārāk daudz"}
+    for name, view in pictures.PICTURES.items():
+        for lang in pictures.LANGUAGES:
+            text = drawn[pictures.file_name(name, lang)]
+            assert len(text) < 3_000, "the picture is a short note, not a drawing"
+            root = ET.fromstring(text)
+            assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+            assert root.get("lang") == lang
+            title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
+            assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+            assert too_many[lang] in title.text
+            assert limits[lang] in desc.text and f"queries/views/{view}.rq" in desc.text
+            shown = " ".join(t.text for t in root.iter(f"{SVG}text"))
+            assert title.text in shown and desc.text in shown
+            assert not marks(text, "mark") and not marks(text, "cell")
+    assert "Council of the Baltic Sea States" in ET.fromstring(
+        drawn["membership.svg"]).find(f"{SVG}title").text
+    assert drawn == pictures.render_pictures(Dataset(), catalog, languages=pictures.LANGUAGES,
+                                             run=Views(views.rows))
+
+
+@pytest.mark.parametrize("count", [pictures.MAX_ROWS, pictures.MAX_ROWS + 1])
+def test_a_picture_is_drawn_up_to_max_rows(catalog: dict[str, Query], count: int) -> None:
+    rows = {view: many_rows(view, 3) for view in pictures.PICTURES.values()}
+    rows["participation"] = many_rows("participation", count)
+    drawn = pictures.render_pictures(Dataset(), catalog, run=Views(rows))
+    cells = marks(drawn["participation.svg"], "cell")
+    if count <= pictures.MAX_ROWS:
+        assert len(cells) == count
+        assert ET.fromstring(drawn["participation.svg"]).find(f"{SVG}title").text == \
+            "Participation of states in the task force's projects"
+    else:
+        assert not cells
+    assert len(marks(drawn["timeline.svg"], "mark")) == 3
+
+
+def test_rdflib_reads_a_view_only_up_to_its_limit(sources: Sources,
+                                                  catalog: dict[str, Query]) -> None:
+    every = pictures.view_rows(sources.dataset, catalog["timeline"])
+    some = pictures.view_rows(sources.dataset, catalog["timeline"], limit=5)
+    assert len(every) > 5 and len(some) == 5
+    assert all(r in every for r in some)
+
+
+def test_a_picture_does_not_depend_on_the_order_of_rows() -> None:
+    """Views give rows in no order: a membership ended for two causes by two sources is drawn
+    the same whichever row comes first."""
+    base = {"organisation": COUNCIL, "organisation_en": "Council", "membership": ID["m/a"],
+            "member": ID["state/RU"], "member_en": "Russian Federation", "part": "end",
+            "date": date("2022-03-03")}
+    membership = [row(**base, cause_en="suspension", source=GRAPH["source/a"]),
+                  row(**base, cause_en="withdrawal", source=GRAPH["source/b"])]
+    timeline = [dict(r, item=r["membership"], lane="membership") for r in membership]
+    for view, rows in (("membership", membership), ("timeline", timeline)):
+        assert pictures.render_view(view, rows) == pictures.render_view(view, rows[::-1])
+    renderer = pictures.RENDERERS["membership"]
+    assert renderer(membership) != renderer(membership[::-1]), "the order does matter to it"
+
+
 # The timeline ---------------------------------------------------------------------------------
 
 

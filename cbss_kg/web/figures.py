@@ -21,15 +21,12 @@ from functools import cached_property
 from typing import Any
 
 from cbss_kg import pictures, svg
-from cbss_kg.pictures import Row
+from cbss_kg.pictures import MAX_ROWS, Row
 from cbss_kg.queries import Query, QueryError, bind
 
 PAGE_WIDTH = 1100
 """Width the wide pictures are drawn at: the width of a page's text column, so that on a desktop
 screen their text is shown at its own size."""
-
-MAX_ROWS = 2_000
-"""Rows a picture is drawn from at most: beyond that its marks could not be told apart."""
 
 _VIEW_FILES = {view: name for name, view in pictures.PICTURES.items()}
 log = logging.getLogger("cbss_kg.serve")
