@@ -3,6 +3,7 @@ checksums, and a previous release left untouched by any failure."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -19,7 +20,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 from cbss_kg import __version__, export, pipeline
 from cbss_kg.config import Project
 from cbss_kg.export import INFERRED_GRAPH, MEDIA_TYPES, ExportError
-from cbss_kg.load import ONTOLOGY_GRAPH, load_project
+from cbss_kg.load import ONTOLOGY_GRAPH, LoadError, load_project
 from cbss_kg.namespaces import BASE, ID, ONTOLOGY_IRI, SPDX
 from cbss_kg.reason import infer
 
@@ -211,6 +212,32 @@ def test_violations_leave_the_previous_release_untouched(built, project_copy, tm
     assert not caught.value.report.conforms
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "project"]
+
+
+def test_the_loaded_graph_is_set_aside_from_the_garbage_collector_only_while_building(
+    mini_project, project_copy, tmp_path, monkeypatch
+) -> None:
+    """The stages run with the loaded sources frozen out of the cyclic collector's sight (and the
+    collector on, so what they drop is freed); after a build, finished or failed, the process's
+    collector is as it was."""
+    seen = []
+    real_infer = pipeline.infer
+
+    def watched_infer(graph: Graph, **options: object) -> Graph:
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        return real_infer(graph, **options)
+
+    monkeypatch.setattr(pipeline, "infer", watched_infer)
+    assert gc.get_freeze_count() == 0
+    pipeline.build(mini_project, tmp_path / "dist")
+    (enabled, frozen), = seen
+    assert enabled and frozen > len(load_project(mini_project).dataset)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    broken = project_copy(MINI)
+    (broken.data_dir / "projects.trig").write_text("@prefix : <x> .\n:a :b", encoding="utf-8")
+    with pytest.raises(LoadError):
+        pipeline.build(broken, tmp_path / "other")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_a_failure_while_writing_leaves_the_previous_release_untouched(
