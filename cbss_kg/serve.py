@@ -50,6 +50,7 @@ from starlette.routing import Route
 from cbss_kg import __version__, docs, gsp, jsonld
 from cbss_kg.config import Project
 from cbss_kg.jsonld import JsonLdError
+from cbss_kg.load import parse_file
 from cbss_kg.namespaces import GRAPH, ID, ONTOLOGY_IRI
 from cbss_kg.queries import ParameterError, Query, bind, load_catalog, tokenize
 from cbss_kg.queries import query_form as _form
@@ -1283,7 +1284,7 @@ def _load_static() -> dict[str, tuple[bytes, str, str]]:
 def _read_graph(path: Path) -> Graph:
     graph = Graph()
     if path.is_file():
-        graph.parse(path, format="turtle")
+        parse_file(path, graph)
     return graph
 
 

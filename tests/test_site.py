@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cbss_kg.store import EmbeddedStore
-from cbss_kg.web.site import Labels
+from cbss_kg.web.site import Labels, load_graphs
 
 E = "http://e.org/"
 ORG = "http://www.w3.org/ns/org#"
@@ -89,3 +89,19 @@ def test_an_iri_that_cannot_be_written_into_a_query_has_no_name(store: EmbeddedS
     broken = f"{E}a> ?s ?p ?o . <{E}b"
     assert labels.get(broken, "en") is None
     assert labels.label(f"{E}lv", "en") == "Latvia"
+
+
+def test_each_graph_is_counted_once_whatever_its_sources(store: EmbeddedStore) -> None:
+    """A graph derived from two documents still holds the statements it holds."""
+    meta = f"<{E}meta>"
+    derived = "<http://www.w3.org/ns/prov#wasDerivedFrom>"
+    sources = _quads() + "\n".join(["",
+        f"<{E}g1> {derived} <{E}doc-a> {meta} .",
+        f"<{E}g1> {derived} <{E}doc-b> {meta} .",
+    ]).encode()
+    with EmbeddedStore(sources, workers=1) as both:
+        graphs = load_graphs(both, Labels(both))
+    expected = {f"{E}g1": 8 + MANY, f"{E}g2": 4, f"{E}meta": 2}
+    assert {iri: info.triples for iri, info in graphs.items()} == expected
+    assert graphs[f"{E}g1"].source in (f"{E}doc-a", f"{E}doc-b")
+    assert graphs[f"{E}g2"].source is None

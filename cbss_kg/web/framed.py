@@ -24,6 +24,7 @@ from typing import Any
 from rdflib import Graph
 
 from cbss_kg import jsonld
+from cbss_kg.load import parse_file
 from cbss_kg.namespaces import BASE, CBSS, ID, SDO
 
 FRAMES = BASE + "frames/"
@@ -80,7 +81,8 @@ class FramedViews:
         with self._lock:
             if key not in self._documents:
                 if self._graph is None:
-                    self._graph = Graph().parse(self.graph_file, format="turtle")
+                    self._graph = Graph()
+                    parse_file(self.graph_file, self._graph)
                 framed = jsonld.frame_view(self._graph, view, iri, self.context or {})
                 self._documents[key] = jsonld.dumps(framed).encode("utf-8")
             return self._documents[key]

@@ -23,6 +23,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from rdflib.term import Node
 
 from cbss_kg import __version__
+from cbss_kg.load import parse_file
 from cbss_kg.namespaces import BASE, CBSS, GRAPH
 from cbss_kg.web import i18n
 from cbss_kg.web.figures import Figures, load_figures
@@ -174,13 +175,15 @@ _LABEL_PRIORITY = [
     "http://purl.org/dc/terms/title",
 ]
 
+# Counted before the source is joined: joined first, every statement of the store would be
+# matched with its graph's sources (and counted once per source).
 _GRAPHS_QUERY = """
 PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?g (COUNT(*) AS ?triples) (SAMPLE(?doc) AS ?source) WHERE {
-  GRAPH ?g { ?s ?p ?o }
+SELECT ?g ?triples (SAMPLE(?doc) AS ?source) WHERE {
+  { SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g }
   OPTIONAL { GRAPH ?m { ?g prov:wasDerivedFrom ?doc } }
 }
-GROUP BY ?g
+GROUP BY ?g ?triples
 ORDER BY ?g
 """
 
@@ -437,7 +440,7 @@ def load_void(release_dir: Path) -> VoidFacts:
     graph = Graph()
     path = release_dir / "void.ttl"
     if path.is_file():
-        graph.parse(path, format="turtle")
+        parse_file(path, graph)
     datasets = set(graph.subjects(RDF.type, VOID.Dataset)) | set(
         graph.subjects(RDF.type, DCAT.Dataset)
     )
@@ -555,10 +558,7 @@ def load_site(
     modified = datetime.fromtimestamp(int(sums.path.stat().st_mtime), tz=UTC)
     labels = Labels(store)
     graphs = load_graphs(store, labels)
-    total = store.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", timeout=None
-    )
-    triples = int(total.rows[0]["n"]) if total.rows else 0
+    triples = sum(graph.triples for graph in graphs.values())
     catalog = dict(catalog or {})
     named = {name: q for name, q in sorted(catalog.items()) if getattr(q, "kind", None) == "cq"}
     lists = {
