@@ -49,6 +49,18 @@ def test_views_run_on_first_use_within_the_budget(views) -> None:
     assert len(store.asked) == 1  # kept
 
 
+def test_views_read_the_whole_graph_and_keep_the_claims_of_the_sources(views) -> None:
+    """The default graph is the store's union (a list of thousands of source graphs is slow to
+    read); a row claimed by a graph that is no source (the reasoner's) is left out."""
+    claimed = [dict(ROW, source="http://e.org/g"), dict(ROW, project="http://e.org/q"),
+               dict(ROW, project="http://e.org/r", source="http://e.org/inferred")]
+    store = Answering(claimed)
+    figures = load_figures(store, views, ["http://e.org/g"], timeout=2.5)
+    assert figures.projects == {"http://e.org/p", "http://e.org/q"}
+    (options,) = store.asked
+    assert "default_graphs" not in options and "named_graphs" not in options
+
+
 @pytest.mark.parametrize(
     "store",
     [Answering([ROW] * (MAX_ROWS + 1)), Answering([], QueryTimeout("out of time"))],
