@@ -395,7 +395,9 @@ def _rdf_xml(statements: Sequence[Statement]) -> bytes:
 
 
 def _used(statements: Iterable[Statement], names: Iterable[str] = ()) -> dict[str, str]:
-    """The project's prefixes whose namespace holds an IRI of ``statements`` (or a graph name)."""
+    """The project's prefixes whose namespace holds an IRI of ``statements`` (or a graph name)
+    and none deeper: ``id:state/LV`` is no prefixed name, and a writer given ``id:`` would write
+    ``id:state\\/LV``; such IRIs are written whole, which reads better."""
     folders = {name[: max(name.rfind("/"), name.rfind("#")) + 1] for name in names}
     for term in set(itertools.chain.from_iterable(statements)):
         if term[0] == "<":
@@ -408,7 +410,8 @@ def _used(statements: Iterable[Statement], names: Iterable[str] = ()) -> dict[st
     return {
         prefix: namespace
         for prefix, namespace in PREFIXES.items()
-        if any(folder.startswith(namespace) for folder in folders)
+        if namespace in folders
+        and not any(folder != namespace and folder.startswith(namespace) for folder in folders)
     }
 
 

@@ -197,6 +197,17 @@ def test_builds_in_separate_processes_are_byte_identical(built, mini_project, tm
         assert snapshot(out) == snapshot(built.out), f"hash seed {seed}"
 
 
+def test_turtle_and_trig_write_deep_iris_whole_not_as_escaped_prefixed_names(built) -> None:
+    """``id:state/LV`` is no prefixed name: a writer given ``id:`` escapes it as
+    ``id:state\\/LV``, which is valid but hard to read; the release writes the IRI whole."""
+    for name in ("cbss-kg.ttl", "cbss-kg.trig", "inferred.ttl"):
+        text = (built.out / name).read_text(encoding="utf-8")
+        assert "\\/" not in text, name
+        assert f"<{ID}" in text and "@prefix id:" not in text, name
+    ontology = (built.out / "ontology.ttl").read_text(encoding="utf-8")
+    assert "@prefix cbss:" in ontology and "cbss:State" in ontology
+
+
 def test_violations_leave_the_previous_release_untouched(built, project_copy, tmp_path) -> None:
     out = tmp_path / "dist"
     shutil.copytree(built.out, out)
