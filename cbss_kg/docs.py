@@ -464,10 +464,22 @@ _FIRST = """SELECT ?s ?o WHERE {{
 }}"""
 
 _USE_PATTERNS = {
-    "class": "?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{term}> .",
-    "datatype": "?s ?p ?o FILTER(isLiteral(?o) && datatype(?o) = <{term}>)",
+    "class": "?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> {term} .",
+    "datatype": "?s ?p ?o FILTER(isLiteral(?o) && datatype(?o) = {term})",
 }
-_PROPERTY_PATTERN = "?s <{term}> ?o ."
+_PROPERTY_PATTERN = "?s {term} ?o ."
+
+_BATCH = 400
+"""IRIs whose labels one query asks for."""
+
+
+def _written(iri: URIRef) -> str | None:
+    """``iri`` as a query writes it, or None for what rdflib refuses to write (an IRI with a
+    space, say): nothing in a store can be named by it."""
+    try:
+        return iri.n3()
+    except Exception:  # rdflib raises a bare Exception for an IRI it cannot write
+        return None
 
 
 class _Data:
@@ -492,7 +504,10 @@ class _Data:
     def first_uses(self, term: URIRef, kind: str) -> list[tuple[URIRef, Node | None]]:
         """Up to :data:`EXAMPLES_PER_TERM` uses of ``term``, one per subject, chosen stably:
         the first subjects by IRI, each with its first value (none for a class)."""
-        pattern = _USE_PATTERNS.get(kind, _PROPERTY_PATTERN).format(term=term)
+        written = _written(term)
+        if written is None:
+            return []
+        pattern = _USE_PATTERNS.get(kind, _PROPERTY_PATTERN).format(term=written)
         rows = self._select(_FIRST.format(pattern=pattern, limit=EXAMPLES_PER_TERM))
         values: dict[URIRef, list[Node]] = defaultdict(list)
         for row in rows:
@@ -508,10 +523,10 @@ class _Data:
         several), asked in batches so that no query grows with the page."""
         found: dict[URIRef, dict[URIRef, dict[str, list[str]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(list)))
-        wanted = sorted(set(iris), key=str)
-        predicates = " ".join(f"<{p}>" for p in _LABELS)
+        wanted = sorted({written for iri in iris if (written := _written(iri)) is not None})
+        predicates = " ".join(p.n3() for p in _LABELS)
         for start in range(0, len(wanted), _BATCH):
-            values = " ".join(f"<{iri}>" for iri in wanted[start : start + _BATCH])
+            values = " ".join(wanted[start : start + _BATCH])
             for row in self._select(
                 f"SELECT ?s ?p ?text WHERE {{ VALUES ?s {{ {values} }} "
                 f"VALUES ?p {{ {predicates} }} ?s ?p ?text FILTER(isLiteral(?text)) }}"
@@ -522,10 +537,6 @@ class _Data:
                   for p, by_language in by_predicate.items()}
             for iri, by_predicate in found.items()
         }
-
-
-_BATCH = 400
-"""IRIs whose labels one query asks for."""
 
 
 def _graph_select(data: Graph) -> Select:

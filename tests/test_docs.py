@@ -238,6 +238,22 @@ def test_data_read_in_a_store_gives_the_same_documentation(
     assert not any(term.examples for term in empty.terms), "a counter-example: no data, no uses"
 
 
+def test_data_with_an_iri_no_query_can_write_still_gives_the_page(
+    ontology: Graph, data: Graph
+) -> None:
+    """Counter-example: pyoxigraph refuses such an IRI and rdflib will not write it into a
+    query; the page is still made (from rdflib), and the IRI is only left unnamed."""
+    odd = URIRef("https://w3id.org/cbss-kg/id/state/0 odd")  # the first state by IRI
+    extended = Graph()
+    extended += data
+    extended.add((odd, RDF.type, CBSS.State))
+    extended.add((odd, SKOS.prefLabel, Literal("Odd", lang="en")))
+    doc = docs.describe_ontology(ontology, extended)
+    assert odd not in doc.labels
+    (state,) = [term for term in doc.terms if term.iri == CBSS.State]
+    assert state.examples[0].subject == odd and state.examples[0].subject_labels == {}
+
+
 def test_an_extra_term_gets_an_entry_and_a_box(ontology: Graph, data: Graph) -> None:
     """Counter-example: the documentation follows the ontology, not a list kept here."""
     extended = Graph()
