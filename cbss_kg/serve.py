@@ -1430,8 +1430,8 @@ def documentation(site: Site, store: EmbeddedStore | RemoteStore) -> Callable[[s
     pages: dict[str, str] = {}
     ontology: list[Graph] = []  # read once for every language
     lock = threading.Lock()
-    unasserted = {str(GRAPH["inferred"]), str(GRAPH["ontology"])}
-    data = [iri for iri in site.graphs if iri not in unasserted]
+    not_data = {str(GRAPH["inferred"]), str(GRAPH["ontology"])}  # the build reads neither
+    data = [iri for iri in site.graphs if iri not in not_data]
 
     def href(iri: str) -> str:
         return site.local_path(iri) or iri
