@@ -176,37 +176,31 @@ def _xml_term(term: EncodedTerm) -> str:
     return f"<literal>{escape(term[1])}</literal>"
 
 
-def literal_text(literal: Literal) -> str:
-    """A literal in N-Triples syntax, its datatype kept as given (also a SPARQL literal)."""
-    text = (
-        str(literal)
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-    if literal.language:
-        return f'"{text}"@{literal.language}'
-    if literal.datatype is not None:
-        return f'"{text}"^^<{literal.datatype}>'
-    return f'"{text}"'
-
-
 _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
+def _literal_syntax(text: str, datatype: str | None, language: str | None) -> str:
+    """A literal in N-Triples syntax (also a SPARQL literal): no raw tab or line break."""
+    quoted = f'"{text.translate(_NT_ESCAPES)}"'
+    if language:
+        return f"{quoted}@{language}"
+    if datatype:
+        return f"{quoted}^^<{datatype}>"
+    return quoted
+
+
+def literal_text(literal: Literal) -> str:
+    """An rdflib literal in N-Triples syntax, its datatype kept as given."""
+    return _literal_syntax(str(literal), literal.datatype, literal.language)
+
+
 def _nt_term(term: EncodedTerm) -> str:
-    """A term in N-Triples syntax, as the TSV format writes it (no raw tab or newline)."""
+    """A term in N-Triples syntax, as the TSV format writes it."""
     if term[0] == "uri":
         return f"<{term[1]}>"
     if term[0] == "bnode":
         return f"_:{term[1]}"
-    text = f'"{term[1].translate(_NT_ESCAPES)}"'
-    if term[3]:
-        return f"{text}@{term[3]}"
-    if term[2]:
-        return f"{text}^^<{term[2]}>"
-    return text
+    return _literal_syntax(term[1], term[2], term[3])
 
 
 def _csv_value(term: EncodedTerm | None) -> str:

@@ -13,6 +13,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
+from cbss_kg import results
 from cbss_kg.results import QueryResult, from_json, render
 
 ID = "https://w3id.org/cbss-kg/id/"
@@ -170,3 +171,15 @@ def test_unknown_format_is_refused(result: QueryResult) -> None:
         render(result, "yaml")
     with pytest.raises(ValueError, match="Turtle"):
         render(result, "turtle")
+
+
+@pytest.mark.parametrize("literal", [
+    Literal('a "quoted"\ttab\nline\\ and \r return'),
+    Literal("Rīga", lang="lv"),
+    Literal("2016-01-01", datatype=URIRef(XSD + "date")),
+])
+def test_a_literal_written_as_n_triples_reads_back_as_itself(literal: Literal) -> None:
+    text = results.literal_text(literal)
+    assert "\t" not in text and "\n" not in text
+    graph = Graph().parse(data=f"<http://e.org/s> <http://e.org/p> {text} .", format="nt")
+    assert list(graph.objects()) == [literal]
