@@ -21,6 +21,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from cbss_kg import svg
 from cbss_kg.namespaces import CBSS, ONTOLOGY_IRI, PREFIXES, VANN
+from cbss_kg.queries import iri_text
 from cbss_kg.store import LocalStore, StoreLoadError
 
 LANGUAGES = ("en", "lv")
@@ -473,15 +474,6 @@ _BATCH = 400
 """IRIs whose labels one query asks for."""
 
 
-def _written(iri: URIRef) -> str | None:
-    """``iri`` as a query writes it, or None for what rdflib refuses to write (an IRI with a
-    space, say): nothing in a store can be named by it."""
-    try:
-        return iri.n3()
-    except Exception:  # rdflib raises a bare Exception for an IRI it cannot write
-        return None
-
-
 class _Data:
     """The instance data as the page needs it: usage counts, the first uses of a term and the
     names of given things. Everything is asked as SPARQL, so that a large graph is read by the
@@ -504,7 +496,7 @@ class _Data:
     def first_uses(self, term: URIRef, kind: str) -> list[tuple[URIRef, Node | None]]:
         """Up to :data:`EXAMPLES_PER_TERM` uses of ``term``, one per subject, chosen stably:
         the first subjects by IRI, each with its first value (none for a class)."""
-        written = _written(term)
+        written = iri_text(term)
         if written is None:
             return []
         pattern = _USE_PATTERNS.get(kind, _PROPERTY_PATTERN).format(term=written)
@@ -523,7 +515,7 @@ class _Data:
         several), asked in batches so that no query grows with the page."""
         found: dict[URIRef, dict[URIRef, dict[str, list[str]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(list)))
-        wanted = sorted({written for iri in iris if (written := _written(iri)) is not None})
+        wanted = sorted({written for iri in iris if (written := iri_text(iri)) is not None})
         predicates = " ".join(p.n3() for p in _LABELS)
         for start in range(0, len(wanted), _BATCH):
             values = " ".join(wanted[start : start + _BATCH])

@@ -718,6 +718,15 @@ def _assigned(tokens: list[Token], index: int) -> bool:
     return back >= 0 and tokens[back].kind == "word" and tokens[back].text.upper() == "VALUES"
 
 
+def iri_text(iri: str) -> str | None:
+    """``iri`` as a query writes it (``<…>``), or None for an IRI rdflib refuses to write (one
+    with a space, say): nothing in a store can be named by it."""
+    try:
+        return URIRef(iri).n3()
+    except Exception:  # rdflib raises a bare Exception for an IRI it cannot write
+        return None
+
+
 def inline_bindings(text: str, bindings: Mapping[str, Node]) -> str:
     """``text`` with each bound variable replaced by its RDF term, as SPARQL substitution does.
 

@@ -25,6 +25,7 @@ from rdflib.term import Node
 from cbss_kg import __version__
 from cbss_kg.load import parse_file
 from cbss_kg.namespaces import BASE, CBSS, GRAPH
+from cbss_kg.queries import iri_text
 from cbss_kg.web import i18n
 from cbss_kg.web.figures import Figures, load_figures
 from cbss_kg.web.vocab import TERM_LABELS, compact, humanize
@@ -295,12 +296,7 @@ class Labels:
             self._fetched.update(wanted)
 
     def _look_up(self, iris: list[str]) -> None:
-        terms = []
-        for iri in iris:
-            try:
-                terms.append(URIRef(iri).n3())
-            except Exception:  # rdflib refuses to write an invalid IRI; nothing can be named by it
-                continue
+        terms = [text for iri in iris if (text := iri_text(iri)) is not None]
         if not terms:
             return
         assert self._store is not None
